@@ -37,7 +37,11 @@ const httpTrigger = z.object({
   kind: z.literal('http'),
   method: httpMethod,
   /** API Gateway route path, e.g. `/processes/{processId}`; `{proxy+}` allowed as the last segment. */
-  path: z.string().regex(/^\/([a-zA-Z0-9._-]+|\{[a-zA-Z][a-zA-Z0-9]*\+?\})?(\/([a-zA-Z0-9._-]+|\{[a-zA-Z][a-zA-Z0-9]*\+?\}))*$/),
+  path: z
+    .string()
+    .regex(
+      /^\/([a-zA-Z0-9._-]+|\{[a-zA-Z][a-zA-Z0-9]*\+?\})?(\/([a-zA-Z0-9._-]+|\{[a-zA-Z][a-zA-Z0-9]*\+?\}))*$/,
+    ),
 });
 
 const scheduleTrigger = z.object({
@@ -53,10 +57,12 @@ const bucketPrefix = z.string().regex(/^[a-z][a-z0-9-]*\/$/, 'a top-level prefix
 
 export const permissionsSchema = z.object({
   table: z.enum(['none', 'read', 'readWrite']).default('none'),
-  bucket: z.object({ read: z.array(bucketPrefix).default([]), write: z.array(bucketPrefix).default([]) }).default({
-    read: [],
-    write: [],
-  }),
+  bucket: z
+    .object({ read: z.array(bucketPrefix).default([]), write: z.array(bucketPrefix).default([]) })
+    .default({
+      read: [],
+      write: [],
+    }),
   sendEmail: z.boolean().default(false),
   /** Create one-time EventBridge Scheduler schedules that put events on the pipeline bus. */
   createSchedules: z.boolean().default(false),
@@ -93,7 +99,8 @@ export const topologySchema = z.array(functionDeclarationSchema).superRefine((fu
   const seen = new Map<string, string>();
   const claim = (key: string, owner: string, path: (string | number)[]) => {
     const other = seen.get(key);
-    if (other) ctx.addIssue({ code: 'custom', path, message: `${key} is declared by both ${other} and ${owner}` });
+    if (other)
+      ctx.addIssue({ code: 'custom', path, message: `${key} is declared by both ${other} and ${owner}` });
     seen.set(key, owner);
   };
   functions.forEach((fn, i) => {

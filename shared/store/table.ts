@@ -30,7 +30,11 @@ export const tableDefinitionSchema = z
   .superRefine((table, ctx) => {
     const names = table.globalSecondaryIndexes.map((index) => index.name);
     if (new Set(names).size !== names.length) {
-      ctx.addIssue({ code: 'custom', path: ['globalSecondaryIndexes'], message: 'index names must be unique' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['globalSecondaryIndexes'],
+        message: 'index names must be unique',
+      });
     }
   });
 
