@@ -17,7 +17,10 @@ export function testContext(start = Date.UTC(2026, 2, 2, 8)): Required<Pick<Engi
   let t = start;
   return {
     newId: () => `01J${String(n++).padStart(23, '0')}`,
-    now: () => new Date((t += 1000)),
+    now: () => {
+      t += 1000;
+      return new Date(t);
+    },
   };
 }
 

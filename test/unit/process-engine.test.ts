@@ -55,7 +55,8 @@ describe('starting a process', () => {
     const task = events.find((e) => e.metadata.type === 'Task.Created');
     expect(task?.data).toMatchObject({ key: 'plan-interviews', assignee: 'u-facilitator-1' });
     const started = Date.parse(events[1]?.metadata.occurredAt ?? '');
-    expect(Date.parse((task?.data as { dueAt: string }).dueAt) - started).toBe(7 * 86_400_000);
+    const { dueAt } = task?.data as { dueAt: string };
+    expect(Date.parse(dueAt) - started).toBe(7 * 86_400_000);
   });
 
   it('applies overrides within the method bounds and rejects the rest', () => {
