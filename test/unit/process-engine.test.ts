@@ -55,7 +55,7 @@ describe('starting a process', () => {
     const task = events.find((e) => e.metadata.type === 'Task.Created');
     expect(task?.data).toMatchObject({ key: 'plan-interviews', assignee: 'u-facilitator-1' });
     const started = Date.parse(events[1]?.metadata.occurredAt ?? '');
-    const { dueAt } = task?.data as { dueAt: string };
+    const { dueAt } = (task?.data ?? {}) as { dueAt: string };
     expect(Date.parse(dueAt) - started).toBe(7 * 86_400_000);
   });
 
