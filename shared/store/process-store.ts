@@ -1,0 +1,230 @@
+/**
+ * The process store: one place where a process changes. Every change is ONE TransactWriteItems:
+ *  - the process state, conditional on the version it was read at (optimistic concurrency);
+ *  - an inbox item for the event being handled (attribute_not_exists: a redelivery changes nothing);
+ *  - a timeline item and an outbox item per emitted event (the outbox pipe publishes the latter).
+ * There is no other way to write a process, so exactly-once effects are the easy path.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { catalog, type PipelineEvent } from '../../events/catalog.ts';
+import { PIPELINE_SOURCE } from '../../functions/topology.ts';
+import type { ProcessState } from '../domain/process.ts';
+import {
+  boardGsiPk,
+  boardGsiSk,
+  eventSk,
+  INBOX_TTL_SECONDS,
+  inboxSk,
+  OUTBOX_TTL_SECONDS,
+  outboxSk,
+  processPk,
+  STATE_SK,
+} from './keys.ts';
+
+/** DynamoDB's limit on one TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+export class VersionConflictError extends Error {
+  override readonly name = 'VersionConflictError';
+  constructor(processId: string, expected: number) {
+    super(`process ${processId} changed since version ${expected}; read it again`);
+  }
+}
+
+export class TransactionTooLargeError extends Error {
+  override readonly name = 'TransactionTooLargeError';
+  constructor(items: number) {
+    super(`a process change of ${items} items exceeds DynamoDB's ${MAX_TRANSACTION_ITEMS}-item transaction`);
+  }
+}
+
+export interface StoredProcess {
+  state: ProcessState;
+  version: number;
+}
+
+export interface Change {
+  orgId: string;
+  processId: string;
+  /** The version read; undefined for a new process. */
+  expectedVersion: number | undefined;
+  state: ProcessState;
+  /** What the change emits: kept in the timeline and published through the outbox. */
+  emitted: readonly PipelineEvent[];
+  /** The event being handled, when the change reacts to one: recorded in the inbox and the timeline. */
+  handled?: PipelineEvent;
+}
+
+export type CommitResult = { outcome: 'committed'; version: number } | { outcome: 'duplicate' };
+
+export class ProcessStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #now: () => number;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string, now: () => number = Date.now) {
+    this.#client = client;
+    this.#table = tableName;
+    this.#now = now;
+  }
+
+  async load(orgId: string, processId: string): Promise<StoredProcess | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: processPk(orgId, processId), sk: STATE_SK },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    return { state: Item.state as ProcessState, version: Item.version as number };
+  }
+
+  /** The process timeline: every event it emitted or received, in id (time) order. */
+  async timeline(orgId: string, processId: string): Promise<PipelineEvent[]> {
+    const events: PipelineEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': processPk(orgId, processId), ':prefix': 'EVENT#' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) events.push(catalog.parse(JSON.parse(item.detail as string)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return events;
+  }
+
+  async commit(change: Change): Promise<CommitResult> {
+    const pk = processPk(change.orgId, change.processId);
+    const now = this.#now();
+    const seconds = Math.floor(now / 1000);
+    const version = (change.expectedVersion ?? 0) + 1;
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      {
+        Put: {
+          TableName: this.#table,
+          Item: {
+            pk,
+            sk: STATE_SK,
+            itemType: 'process',
+            version,
+            state: change.state,
+            updatedAt: new Date(now).toISOString(),
+            gsi1pk: boardGsiPk(change.orgId),
+            gsi1sk: boardGsiSk(change.state.method, change.state.stageIndex, change.processId),
+          },
+          ...(change.expectedVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': change.expectedVersion },
+              }),
+        },
+      },
+    ];
+    const inboxIndex = change.handled ? items.length : -1;
+    if (change.handled) {
+      items.push(
+        {
+          Put: {
+            TableName: this.#table,
+            Item: {
+              pk,
+              sk: inboxSk(change.handled.metadata.id),
+              itemType: 'inbox',
+              expiresAt: seconds + INBOX_TTL_SECONDS,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Put: { TableName: this.#table, Item: timelineItem(pk, change.handled) } },
+      );
+    }
+    for (const event of change.emitted) {
+      items.push(
+        { Put: { TableName: this.#table, Item: timelineItem(pk, event) } },
+        {
+          Put: {
+            TableName: this.#table,
+            Item: {
+              pk,
+              sk: outboxSk(event.metadata.id),
+              itemType: 'outbox',
+              source: PIPELINE_SOURCE,
+              detailType: event.metadata.type,
+              detail: JSON.stringify(event),
+              expiresAt: seconds + OUTBOX_TTL_SECONDS,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      );
+    }
+    if (items.length > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(items.length);
+
+    try {
+      await this.#client.send(new TransactWriteCommand({ TransactItems: items }));
+      return { outcome: 'committed', version };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (inboxIndex >= 0 && reasons[inboxIndex]?.Code === 'ConditionalCheckFailed')
+        return { outcome: 'duplicate' };
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+        throw new VersionConflictError(change.processId, change.expectedVersion ?? 0);
+      }
+      throw error;
+    }
+  }
+}
+
+function timelineItem(pk: string, event: PipelineEvent) {
+  return {
+    pk,
+    sk: eventSk(event.metadata.id),
+    itemType: 'event',
+    type: event.metadata.type,
+    occurredAt: event.metadata.occurredAt,
+    detail: JSON.stringify(event),
+  };
+}
+
+/**
+ * Reads the process, applies a change and commits it, reading again when another writer got there
+ * first. `apply` must be pure (it may run more than once).
+ */
+export async function changeProcess(
+  store: ProcessStore,
+  ids: { orgId: string; processId: string },
+  apply: (current: StoredProcess | undefined) => { state: ProcessState; emitted: PipelineEvent[] },
+  options: { handled?: PipelineEvent; attempts?: number } = {},
+): Promise<CommitResult & { emitted: PipelineEvent[] }> {
+  const attempts = options.attempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const current = await store.load(ids.orgId, ids.processId);
+    const { state, emitted } = apply(current);
+    try {
+      const result = await store.commit({
+        ...ids,
+        expectedVersion: current?.version,
+        state,
+        emitted,
+        ...(options.handled ? { handled: options.handled } : {}),
+      });
+      return { ...result, emitted: result.outcome === 'committed' ? emitted : [] };
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || attempt >= attempts) throw error;
+    }
+  }
+}
