@@ -11,6 +11,15 @@ export const PIPELINE_BUS = 'samskapa';
 export const DEFAULT_BUS = 'default';
 /** The `source` of every domain event the outbox pipe publishes. */
 export const PIPELINE_SOURCE = 'samskapa.pipeline';
+/** The bucket for recordings, reports and guides (on AWS the name carries the stack). */
+export const FILES_BUCKET = 'samskapa-files';
+
+/** How every function finds its resources: the same variables are set by infra/ and by local/. */
+export const RESOURCE_ENVIRONMENT = {
+  tableName: 'TABLE_NAME',
+  bucketName: 'BUCKET_NAME',
+  eventBusName: 'EVENT_BUS_NAME',
+} as const;
 
 const functionName = z.string().regex(/^[a-z][a-zA-Z0-9]{2,47}$/, 'camelCase, 3-48 characters');
 const eventPattern = z.record(z.string(), z.unknown()).refine((p) => Object.keys(p).length > 0, {

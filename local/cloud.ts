@@ -1,0 +1,255 @@
+/**
+ * The composition root of the local runtime: starts DynamoDB Local, S3, SES, Scheduler, EventBridge,
+ * the Lambda host, the outbox pipe and the HTTP API, all wired from the same topology and table
+ * declaration that infra/ deploys. Functions find everything through AWS_ENDPOINT_URL_* variables,
+ * exactly as the SDK reads them on AWS; nothing in functions/ or shared/ knows it runs here.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DEFAULT_BUS,
+  FILES_BUCKET,
+  PIPELINE_BUS,
+  topology as pipelineTopology,
+  RESOURCE_ENVIRONMENT,
+  type Topology,
+} from '../functions/topology.ts';
+import { pipelineTable } from '../shared/store/table.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { type DynamoDbLocal, ensureTable, startDynamoDb } from './dynamodb/index.ts';
+import { type LocalEventBridge, startEventBridge } from './eventbridge/service.ts';
+import { type LambdaHost, startLambdaHost } from './lambda/host.ts';
+import { type FailureQueues, openFailureQueues } from './queues/failure-queues.ts';
+import { type LocalS3, startS3 } from './s3/index.ts';
+import { type LocalScheduler, startScheduler } from './scheduler/index.ts';
+import { type LocalSes, startSes } from './ses/index.ts';
+
+export const LOCAL_REGION = 'eu-north-1';
+export const LOCAL_ACCOUNT = '000000000000';
+
+export interface LocalCloudOptions {
+  /** Keep data (tables, files, emails, archive, queues) in this folder; in memory/temp when absent. */
+  persist?: string;
+  clock?: Clock;
+  /** The functions to run; the pipeline's own by default. Tests pass fixtures. */
+  topology?: Topology;
+  /** Repository root the topology's entries are relative to. */
+  root?: string;
+  /** Function name -> esbuild bundle, to run the code exactly as deployed. */
+  bundles?: Record<string, string>;
+  /** Fixed ports; OS-chosen free ports when absent. */
+  ports?: Partial<Record<'api' | 'eventbridge' | 's3' | 'dynamodb' | 'ses' | 'scheduler', number>>;
+  /** Async retry waits of the Lambda host (AWS: about 1 and 2 minutes). */
+  retryDelaysMs?: readonly number[];
+  log?: (message: string) => void;
+}
+
+/** What other tools need to find the runtime; also written to `<persist>/endpoints.json`. */
+export interface Endpoints {
+  api: string;
+  console: string;
+  eventbridge: string;
+  s3: string;
+  dynamodb: string;
+  dynamodbStreams: string;
+  ses: string;
+  scheduler: string;
+  lambda: string;
+  region: string;
+  bus: string;
+  bucket: string;
+  table: string;
+  dataDir: string | null;
+}
+
+export interface LocalCloud {
+  endpoints: Endpoints;
+  /** The variables a process needs to talk to the runtime with the unchanged AWS SDK or CLI. */
+  environment: Record<string, string>;
+  dynamodb: DynamoDbLocal;
+  s3: LocalS3;
+  ses: LocalSes;
+  scheduler: LocalScheduler;
+  eventBridge: LocalEventBridge;
+  lambda: LambdaHost;
+  failureQueues: FailureQueues;
+  /** Milliseconds from the call to ready. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const began = performance.now();
+  const clock = options.clock ?? systemClock;
+  const topology = options.topology ?? pipelineTopology;
+  const dataDir = options.persist;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const log = options.log ?? (() => {});
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => log(`stop failed: ${String(error)}`));
+  };
+
+  try {
+    const failureQueues = openFailureQueues({ ...(dataDir ? { dir: join(dataDir, 'queues') } : {}), clock });
+    stops.push(async () => failureQueues.close());
+
+    // The services that do not depend on each other start together; DynamoDB Local (a JVM) is the slowest.
+    // Late binding: S3 and Scheduler publish to the bus, and the bus invokes the Lambda host, which starts
+    // last because every function's environment needs every endpoint.
+    let bus: LocalEventBridge | undefined;
+    let host: LambdaHost | undefined;
+    const requireBus = () => {
+      if (!bus) throw new Error('the local EventBridge is not running');
+      return bus;
+    };
+    const requireHost = () => {
+      if (!host) throw new Error('the Lambda host is not running');
+      return host;
+    };
+
+    const [dynamodb, s3, ses, scheduler, eventBridge] = await Promise.all([
+      startDynamoDb({
+        ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+        port: options.ports?.dynamodb ?? 0,
+        log,
+      }),
+      startS3({
+        buckets: [FILES_BUCKET],
+        publish: async (entry) =>
+          assertAccepted(await requireBus().putEvents([{ ...entry, EventBusName: DEFAULT_BUS }])),
+        ...(dataDir ? { dataDir } : {}),
+        port: options.ports?.s3 ?? 0,
+        accountId: LOCAL_ACCOUNT,
+        clock,
+        log,
+      }),
+      startSes({
+        ...(dataDir ? { dataDir } : {}),
+        port: options.ports?.ses ?? 0,
+        region: LOCAL_REGION,
+        clock,
+        log,
+      }),
+      startScheduler({
+        putEvents: async (entry) => assertAccepted(await requireBus().putEvents([entry])),
+        invoke: (functionName, event) => requireHost().invokeAsync(functionName, event),
+        ...(dataDir ? { dataDir } : {}),
+        port: options.ports?.scheduler ?? 0,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT,
+        clock,
+        log,
+      }),
+      startEventBridge({
+        lambda: { invokeAsync: (name, event) => requireHost().invokeAsync(name, event) },
+        topology,
+        ...(dataDir ? { dataDir } : {}),
+        clock,
+        failureQueues,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT,
+        port: options.ports?.eventbridge ?? 0,
+      }),
+    ]);
+    stops.push(
+      () => dynamodb.stop(),
+      () => s3.stop(),
+      () => ses.stop(),
+      () => scheduler.stop(),
+    );
+    bus = eventBridge;
+    const { tableName } = await ensureTable(dynamodb.endpoint, pipelineTable);
+
+    const environment: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'samskapa-local',
+      AWS_SECRET_ACCESS_KEY: 'samskapa-local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+      [RESOURCE_ENVIRONMENT.tableName]: tableName,
+      [RESOURCE_ENVIRONMENT.bucketName]: FILES_BUCKET,
+      [RESOURCE_ENVIRONMENT.eventBusName]: PIPELINE_BUS,
+    };
+    host = await startLambdaHost({
+      topology,
+      ...(options.root ? { root: options.root } : {}),
+      ...(options.bundles ? { bundles: options.bundles } : {}),
+      environment,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      clock,
+      failureQueues,
+      ...(dataDir ? { dataDir } : {}),
+      ...(options.retryDelaysMs ? { retryDelaysMs: options.retryDelaysMs } : {}),
+    });
+    const lambda = host;
+    // The bus stops before the host so no delivery lands on a stopped host.
+    stops.push(
+      () => lambda.stop(),
+      () => eventBridge.stop(),
+    );
+
+    for (const fn of topology) {
+      for (const trigger of fn.triggers) {
+        if (trigger.kind === 'schedule') {
+          scheduler.registerRecurring({
+            name: trigger.name,
+            expression: trigger.expression,
+            functionName: fn.name,
+          });
+        }
+      }
+    }
+
+    const endpoints: Endpoints = {
+      api: '',
+      console: '',
+      eventbridge: eventBridge.endpoint,
+      s3: s3.endpoint,
+      dynamodb: dynamodb.endpoint,
+      dynamodbStreams: dynamodb.endpoint,
+      ses: ses.endpoint,
+      scheduler: scheduler.endpoint,
+      lambda: lambda.endpoint,
+      region: LOCAL_REGION,
+      bus: PIPELINE_BUS,
+      bucket: FILES_BUCKET,
+      table: tableName,
+      dataDir: dataDir ?? null,
+    };
+    if (dataDir) writeFileSync(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+
+    return {
+      endpoints,
+      environment,
+      dynamodb,
+      s3,
+      ses,
+      scheduler,
+      eventBridge,
+      lambda,
+      failureQueues,
+      startupMs: performance.now() - began,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function assertAccepted(response: {
+  FailedEntryCount?: number;
+  Entries?: { ErrorCode?: string; ErrorMessage?: string }[];
+}) {
+  if (response.FailedEntryCount) {
+    const failed = response.Entries?.find((e) => e.ErrorCode);
+    throw new Error(`the bus refused the event: ${failed?.ErrorCode} ${failed?.ErrorMessage ?? ''}`.trim());
+  }
+}
