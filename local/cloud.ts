@@ -164,8 +164,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const environment: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'samskapa-local',
-      AWS_SECRET_ACCESS_KEY: 'samskapa-local',
+      // DynamoDB Local accepts access keys of letters and digits only.
+      AWS_ACCESS_KEY_ID: 'samskapalocal',
+      AWS_SECRET_ACCESS_KEY: 'samskapalocal',
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
