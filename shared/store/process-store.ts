@@ -59,6 +59,23 @@ export interface Change {
   emitted: readonly PipelineEvent[];
   /** The event being handled, when the change reacts to one: recorded in the inbox and the timeline. */
   handled?: PipelineEvent;
+  /** Rows that change with the process in the same transaction (e.g. a participant's personal data). */
+  rows?: RowChanges;
+}
+
+export interface RowChanges {
+  /** Full items; each key must lie in this process's partition or the organisation's. */
+  put?: Record<string, unknown>[];
+  delete?: { pk: string; sk: string }[];
+}
+
+/** Facts a function reports about a process without changing its state (the stage engine applies them). */
+export interface Report {
+  orgId: string;
+  processId: string;
+  emitted: readonly PipelineEvent[];
+  handled?: PipelineEvent;
+  rows?: RowChanges;
 }
 
 export type CommitResult = { outcome: 'committed'; version: number } | { outcome: 'duplicate' };
@@ -108,9 +125,8 @@ export class ProcessStore {
   async commit(change: Change): Promise<CommitResult> {
     const pk = processPk(change.orgId, change.processId);
     const now = this.#now();
-    const seconds = Math.floor(now / 1000);
     const version = (change.expectedVersion ?? 0) + 1;
-    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+    const items: TransactItems = [
       {
         Put: {
           TableName: this.#table,
@@ -133,6 +149,23 @@ export class ProcessStore {
         },
       },
     ];
+    return this.#write(items, change, change.expectedVersion ?? 0, version);
+  }
+
+  /** Records facts about a process (inbox, timeline, outbox) in one transaction, leaving its state alone. */
+  async report(report: Report): Promise<CommitResult> {
+    return this.#write([], report, 0, 0);
+  }
+
+  async #write(
+    items: TransactItems,
+    change: Report,
+    expectedVersion: number,
+    version: number,
+  ): Promise<CommitResult> {
+    const pk = processPk(change.orgId, change.processId);
+    const seconds = Math.floor(this.#now() / 1000);
+    const stateIndex = items.length > 0 ? 0 : -1;
     const inboxIndex = change.handled ? items.length : -1;
     if (change.handled) {
       items.push(
@@ -171,7 +204,10 @@ export class ProcessStore {
         },
       );
     }
+    for (const row of change.rows?.put ?? []) items.push({ Put: { TableName: this.#table, Item: row } });
+    for (const key of change.rows?.delete ?? []) items.push({ Delete: { TableName: this.#table, Key: key } });
     if (items.length > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(items.length);
+    if (items.length === 0) return { outcome: 'committed', version };
 
     try {
       await this.#client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -181,13 +217,15 @@ export class ProcessStore {
       const reasons = error.CancellationReasons ?? [];
       if (inboxIndex >= 0 && reasons[inboxIndex]?.Code === 'ConditionalCheckFailed')
         return { outcome: 'duplicate' };
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-        throw new VersionConflictError(change.processId, change.expectedVersion ?? 0);
+      if (stateIndex === 0 && reasons[0]?.Code === 'ConditionalCheckFailed') {
+        throw new VersionConflictError(change.processId, expectedVersion);
       }
       throw error;
     }
   }
 }
+
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
 
 function timelineItem(pk: string, event: PipelineEvent) {
   return {
@@ -207,13 +245,17 @@ function timelineItem(pk: string, event: PipelineEvent) {
 export async function changeProcess(
   store: ProcessStore,
   ids: { orgId: string; processId: string },
-  apply: (current: StoredProcess | undefined) => { state: ProcessState; emitted: PipelineEvent[] },
+  apply: (current: StoredProcess | undefined) => {
+    state: ProcessState;
+    emitted: PipelineEvent[];
+    rows?: RowChanges;
+  },
   options: { handled?: PipelineEvent; attempts?: number } = {},
 ): Promise<CommitResult & { emitted: PipelineEvent[] }> {
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     const current = await store.load(ids.orgId, ids.processId);
-    const { state, emitted } = apply(current);
+    const { state, emitted, rows } = apply(current);
     try {
       const result = await store.commit({
         ...ids,
@@ -221,6 +263,7 @@ export async function changeProcess(
         state,
         emitted,
         ...(options.handled ? { handled: options.handled } : {}),
+        ...(rows ? { rows } : {}),
       });
       return { ...result, emitted: result.outcome === 'committed' ? emitted : [] };
     } catch (error) {

@@ -1,0 +1,48 @@
+/**
+ * AWS clients, created once per sandbox. They take their endpoints from the standard
+ * AWS_ENDPOINT_URL_* variables, so the same code talks to AWS or to the local runtime.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ProcessStore } from '../store/process-store.ts';
+import { resources } from './environment.ts';
+
+let documents: DynamoDBDocumentClient | undefined;
+let s3: S3Client | undefined;
+let ses: SESv2Client | undefined;
+let scheduler: SchedulerClient | undefined;
+let processStore: ProcessStore | undefined;
+
+export function documentClient(): DynamoDBDocumentClient {
+  documents ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  return documents;
+}
+
+/** Checksums only when S3 requires them: presigned PUTs then carry no checksum of an empty body. */
+export function s3Client(): S3Client {
+  s3 ??= new S3Client({
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return s3;
+}
+
+export function sesClient(): SESv2Client {
+  ses ??= new SESv2Client({});
+  return ses;
+}
+
+export function schedulerClient(): SchedulerClient {
+  scheduler ??= new SchedulerClient({});
+  return scheduler;
+}
+
+export function processes(): ProcessStore {
+  processStore ??= new ProcessStore(documentClient(), resources.tableName);
+  return processStore;
+}

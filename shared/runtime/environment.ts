@@ -1,0 +1,27 @@
+/** The resources a function finds through its environment; the same variables on AWS and locally. */
+import { RESOURCE_ENVIRONMENT } from '../../functions/topology.ts';
+
+export class MissingConfigurationError extends Error {
+  override readonly name = 'MissingConfigurationError';
+  constructor(variable: string) {
+    super(`${variable} is not set: the function's environment comes from the topology (infra/ or local/)`);
+  }
+}
+
+function required(variable: string): string {
+  const value = process.env[variable];
+  if (!value) throw new MissingConfigurationError(variable);
+  return value;
+}
+
+export const resources = {
+  get tableName() {
+    return required(RESOURCE_ENVIRONMENT.tableName);
+  },
+  get bucketName() {
+    return required(RESOURCE_ENVIRONMENT.bucketName);
+  },
+  get eventBusName() {
+    return required(RESOURCE_ENVIRONMENT.eventBusName);
+  },
+};
