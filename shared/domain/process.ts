@@ -83,6 +83,7 @@ export interface ProcessState {
       key: string;
       stage: string;
       role: Role;
+      assignee?: string;
       dueAt?: string;
       status: (typeof taskStatuses)[number];
       overdue: boolean;
@@ -266,6 +267,7 @@ const appliers: { [T in PipelineEventType]?: Applier<T> } = {
       key: data.key,
       stage: data.stage,
       role: data.role,
+      ...(data.assignee ? { assignee: data.assignee } : {}),
       ...(data.dueAt ? { dueAt: data.dueAt } : {}),
       status: known?.status ?? 'open',
       overdue: known?.overdue ?? false,

@@ -16,3 +16,20 @@ export const boardGsiSk = (method: string, stageIndex: number, processId: string
 /** How long the outbox and inbox items live (TTL): long enough for any redelivery or replay window. */
 export const OUTBOX_TTL_SECONDS = 7 * 86_400;
 export const INBOX_TTL_SECONDS = 35 * 86_400;
+
+export const orgPk = (orgId: string) => `ORG#${orgId}`;
+export const placeSk = (placeId: string) => `PLACE#${placeId}`;
+export const userSk = (userId: string) => `USER#${userId}`;
+export const participantSk = (participantId: string) => `PARTICIPANT#${participantId}`;
+export const planContactsSk = (planId: string) => `PLANCONTACTS#${planId}`;
+export const taskSk = (taskId: string) => `TASK#${taskId}`;
+
+/** byAssignee index: a person's open tasks, soonest due first. */
+export const assigneeGsiPk = (orgId: string, userId: string) => `ORG#${orgId}#ASSIGNEE#${userId}`;
+export const assigneeGsiSk = (dueAt: string | undefined, taskId: string) => `${dueAt ?? '9999'}#${taskId}`;
+
+/** The regional knowledge bank: needs and ideas of every place of an organisation. */
+export const bankPk = (orgId: string) => `ORG#${orgId}#BANK`;
+export const needSk = (processId: string, interviewId: string, n: number) =>
+  `NEED#${processId}#${interviewId}#${String(n).padStart(2, '0')}`;
+export const ideaSk = (processId: string, ideaId: string) => `IDEA#${processId}#${ideaId}`;

@@ -26,6 +26,7 @@ import {
   processPk,
   STATE_SK,
 } from './keys.ts';
+import { projectionRows } from './projections.ts';
 
 /** DynamoDB's limit on one TransactWriteItems. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -256,6 +257,7 @@ export async function changeProcess(
   for (let attempt = 1; ; attempt++) {
     const current = await store.load(ids.orgId, ids.processId);
     const { state, emitted, rows } = apply(current);
+    const projected = projectionRows(state, emitted);
     try {
       const result = await store.commit({
         ...ids,
@@ -263,7 +265,7 @@ export async function changeProcess(
         state,
         emitted,
         ...(options.handled ? { handled: options.handled } : {}),
-        ...(rows ? { rows } : {}),
+        rows: { put: [...(rows?.put ?? []), ...(projected.put ?? [])], delete: rows?.delete ?? [] },
       });
       return { ...result, emitted: result.outcome === 'committed' ? emitted : [] };
     } catch (error) {
