@@ -77,8 +77,15 @@ export function consumersOf(definition: AnyEventDefinition, topology: Topology):
   for (const fn of topology) {
     for (const trigger of fn.triggers) {
       if (trigger.kind !== 'event' || trigger.bus !== PIPELINE_BUS) continue;
-      if (matchesPattern(compilePattern(trigger.pattern), event))
+      if (matchesPattern(compilePattern(trigger.pattern), event)) {
         consumers.push(`${fn.name} (rule ${trigger.rule})`);
+        continue;
+      }
+      // A rule for this type that narrows on the data: a consumer of some of these events.
+      const { detail, ...envelope } = trigger.pattern;
+      if (detail && matchesPattern(compilePattern(envelope), event)) {
+        consumers.push(`${fn.name} (rule ${trigger.rule}, when \`${JSON.stringify(detail)}\`)`);
+      }
     }
   }
   return consumers;
@@ -104,7 +111,7 @@ export function renderCatalogPage(
     ...definitions.map((d) => {
       const consumers = consumersOf(d, topology);
       const anchor = `${d.type}-v${d.version}`.toLowerCase().replace(/[^a-z0-9-]/g, '');
-      return `| [${d.type}](#${anchor}) | ${d.version} | ${d.producers.join(', ')} | ${consumers.join(', ') || '(none yet)'} | ${d.description} |`;
+      return `| [${d.type}](#${anchor}) | ${d.version} | ${d.producers.join(', ')} | ${consumers.join(', ') || 'none (kept in the process timeline)'} | ${d.description} |`;
     }),
     '',
   ];
@@ -118,7 +125,7 @@ export function renderCatalogPage(
         d.description,
         '',
         `- Emitted by: ${d.producers.join(', ')}`,
-        `- Consumed by: ${consumers.join(', ') || '(none yet)'}`,
+        `- Consumed by: ${consumers.join(', ') || 'none (kept in the process timeline)'}`,
         `- JSON Schema: [${schemaFileName(d)}](../${SCHEMA_DIR}/${schemaFileName(d)})`,
         '',
         '```json',

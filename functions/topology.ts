@@ -4,6 +4,7 @@
  * and the event catalog page all read this declaration, so cloud and local cannot drift.
  */
 import { z } from 'zod';
+import { apiRoutes } from './api/route-table.ts';
 
 /** The custom bus that carries the pipeline's domain events (published from the outbox). */
 export const PIPELINE_BUS = 'samskapa';
@@ -11,6 +12,8 @@ export const PIPELINE_BUS = 'samskapa';
 export const DEFAULT_BUS = 'default';
 /** The `source` of every domain event the outbox pipe publishes. */
 export const PIPELINE_SOURCE = 'samskapa.pipeline';
+/** The `source` of the reminders EventBridge Scheduler puts on the pipeline bus. */
+export const SCHEDULER_SOURCE = 'samskapa.scheduler';
 /** The bucket for recordings, reports and guides (on AWS the name carries the stack). */
 export const FILES_BUCKET = 'samskapa-files';
 
@@ -19,6 +22,13 @@ export const RESOURCE_ENVIRONMENT = {
   tableName: 'TABLE_NAME',
   bucketName: 'BUCKET_NAME',
   eventBusName: 'EVENT_BUS_NAME',
+  /** Base URL of the public API, for links in emails (reports, guides, unsubscribe). */
+  publicApiUrl: 'PUBLIC_API_URL',
+  /** The verified sender of every email. */
+  emailFrom: 'EMAIL_FROM',
+  /** Scheduler: the group reminders are created in, and the role they put events on the bus with. */
+  scheduleGroup: 'SCHEDULE_GROUP',
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
 } as const;
 
 const functionName = z.string().regex(/^[a-z][a-zA-Z0-9]{2,47}$/, 'camelCase, 3-48 characters');
@@ -45,6 +55,8 @@ const httpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const httpTrigger = z.object({
   kind: z.literal('http'),
   method: httpMethod,
+  /** `jwt`: the JWT authorizer verifies the caller (API Gateway on AWS, the local gateway here). */
+  auth: z.enum(['jwt', 'none']).default('jwt'),
   /** API Gateway route path, e.g. `/processes/{processId}`; `{proxy+}` allowed as the last segment. */
   path: z
     .string()
@@ -136,8 +148,124 @@ export function defineTopology(functions: FunctionDeclarationInput[]): Topology 
   return topologySchema.parse(functions);
 }
 
+const pipelineFact = (types: string[], extra: Record<string, unknown> = {}) => ({
+  source: [PIPELINE_SOURCE],
+  'detail-type': types,
+  ...extra,
+});
+
 /**
- * The pipeline. Functions join this list as they are built; each is then deployed by infra/ and run
- * by local/ with no other change.
+ * The pipeline. Each function is deployed by infra/ and run by local/ from this list, with no other
+ * change. In S3 patterns, FILES_BUCKET stands for the deployed bucket's name (infra/ substitutes it).
  */
-export const topology: Topology = defineTopology([]);
+export const topology: Topology = defineTopology([
+  {
+    name: 'api',
+    description: 'The HTTP API: places, processes, participants, interviews, workshops, plans, guides, tasks',
+    entry: 'functions/api/handler.ts',
+    triggers: apiRoutes.map((route) => ({
+      kind: 'http' as const,
+      method: route.method,
+      path: route.path,
+      auth: route.auth,
+    })),
+    permissions: { table: 'readWrite', bucket: { read: ['reports/', 'guides/'], write: ['recordings/'] } },
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+  },
+  {
+    name: 'stageEngine',
+    description: 'Applies facts from other functions to the process and moves it through its stages',
+    entry: 'functions/stage-engine.ts',
+    triggers: [
+      {
+        kind: 'event',
+        rule: 'stage-engine-facts',
+        bus: PIPELINE_BUS,
+        pattern: pipelineFact(['Interview.Recorded', 'Results.Compiled', 'Guide.Generated', 'Task.Overdue']),
+      },
+    ],
+    permissions: { table: 'readWrite' },
+  },
+  {
+    name: 'recordingIngest',
+    description: 'Checks an uploaded recording against its interview and consent; records or quarantines it',
+    entry: 'functions/recording-ingest.ts',
+    triggers: [
+      {
+        kind: 'event',
+        rule: 'recording-uploaded',
+        bus: DEFAULT_BUS,
+        pattern: {
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: { bucket: { name: [FILES_BUCKET] }, object: { key: [{ prefix: 'recordings/' }] } },
+        },
+      },
+    ],
+    permissions: {
+      table: 'readWrite',
+      bucket: { read: ['recordings/'], write: ['recordings/', 'quarantine/'] },
+    },
+  },
+  {
+    name: 'resultsCompiler',
+    description: 'On entering the results stage: compiles interviews and workshop into results and reports',
+    entry: 'functions/results-compiler.ts',
+    triggers: [
+      {
+        kind: 'event',
+        rule: 'results-stage-started',
+        bus: PIPELINE_BUS,
+        pattern: pipelineFact(['Stage.Started'], { detail: { data: { stage: ['results'] } } }),
+      },
+    ],
+    permissions: { table: 'readWrite', bucket: { read: [], write: ['reports/'] } },
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'guideBuilder',
+    description: 'On entering the guides stage: writes the guide of the place from its timeline',
+    entry: 'functions/guide-builder.ts',
+    triggers: [
+      {
+        kind: 'event',
+        rule: 'guides-stage-started',
+        bus: PIPELINE_BUS,
+        pattern: pipelineFact(['Stage.Started'], { detail: { data: { stage: ['guides'] } } }),
+      },
+    ],
+    permissions: { table: 'readWrite', bucket: { read: ['reports/'], write: ['guides/'] } },
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'notifier',
+    description: 'Renders and sends the emails a notification asks for, once per recipient',
+    entry: 'functions/notifier.ts',
+    triggers: [
+      {
+        kind: 'event',
+        rule: 'notification-requested',
+        bus: PIPELINE_BUS,
+        pattern: pipelineFact(['Notification.Requested']),
+      },
+    ],
+    permissions: { table: 'readWrite', sendEmail: true },
+  },
+  {
+    name: 'taskReminders',
+    description: 'Schedules a reminder at each task due date; reports the task overdue if still open then',
+    entry: 'functions/task-reminders.ts',
+    triggers: [
+      { kind: 'event', rule: 'task-created', bus: PIPELINE_BUS, pattern: pipelineFact(['Task.Created']) },
+      {
+        kind: 'event',
+        rule: 'task-due',
+        bus: PIPELINE_BUS,
+        pattern: { source: [SCHEDULER_SOURCE], 'detail-type': ['Task.DueReached'] },
+      },
+    ],
+    permissions: { table: 'readWrite', createSchedules: true },
+  },
+]);

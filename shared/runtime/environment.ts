@@ -24,4 +24,16 @@ export const resources = {
   get eventBusName() {
     return required(RESOURCE_ENVIRONMENT.eventBusName);
   },
+  get publicApiUrl() {
+    return required(RESOURCE_ENVIRONMENT.publicApiUrl).replace(/\/$/, '');
+  },
+  get emailFrom() {
+    return required(RESOURCE_ENVIRONMENT.emailFrom);
+  },
+  get scheduleGroup() {
+    return required(RESOURCE_ENVIRONMENT.scheduleGroup);
+  },
+  get schedulerRoleArn() {
+    return required(RESOURCE_ENVIRONMENT.schedulerRoleArn);
+  },
 };

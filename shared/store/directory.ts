@@ -33,6 +33,8 @@ export interface Participant {
   sector: Sector;
   ageGroup: AgeGroup;
   consent: { recording: boolean; contact: boolean };
+  /** Compared with the nonce in the participant's unsubscribe links (shared/mail/unsubscribe.ts). */
+  unsubscribeNonce: string;
   /** Set when the participant used the unsubscribe link. */
   unsubscribedAt?: string;
   /** Set when erased: name and email are then gone. */
