@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
+    // One DynamoDB Local per run, shared by every test file (each uses its own table).
+    globalSetup: ['test/setup/dynamodb-global.ts'],
   },
 });
