@@ -18,7 +18,9 @@ import { pipelineTable } from '../shared/store/table.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type DynamoDbLocal, ensureTable, startDynamoDb } from './dynamodb/index.ts';
 import { type LocalEventBridge, startEventBridge } from './eventbridge/service.ts';
+import { type HttpApi, startHttpApi } from './http-api/index.ts';
 import { type LambdaHost, startLambdaHost } from './lambda/host.ts';
+import { type OutboxPipe, startOutboxPipe } from './outbox-pipe/index.ts';
 import { type FailureQueues, openFailureQueues } from './queues/failure-queues.ts';
 import { type LocalS3, startS3 } from './s3/index.ts';
 import { type LocalScheduler, startScheduler } from './scheduler/index.ts';
@@ -26,6 +28,8 @@ import { type LocalSes, startSes } from './ses/index.ts';
 
 export const LOCAL_REGION = 'eu-north-1';
 export const LOCAL_ACCOUNT = '000000000000';
+/** The sender of every local email; SES v2 locally accepts any. */
+export const LOCAL_SENDER = 'samskapa@samskapa.local';
 
 export interface LocalCloudOptions {
   /** Keep data (tables, files, emails, archive, queues) in this folder; in memory/temp when absent. */
@@ -39,6 +43,8 @@ export interface LocalCloudOptions {
   bundles?: Record<string, string>;
   /** Fixed ports; OS-chosen free ports when absent. */
   ports?: Partial<Record<'api' | 'eventbridge' | 's3' | 'dynamodb' | 'ses' | 'scheduler', number>>;
+  /** Serve these static files (the console) from the API's port. */
+  staticRoot?: string;
   /** Async retry waits of the Lambda host (AWS: about 1 and 2 minutes). */
   retryDelaysMs?: readonly number[];
   log?: (message: string) => void;
@@ -72,7 +78,11 @@ export interface LocalCloud {
   scheduler: LocalScheduler;
   eventBridge: LocalEventBridge;
   lambda: LambdaHost;
+  outboxPipe: OutboxPipe;
+  httpApi: HttpApi;
   failureQueues: FailureQueues;
+  /** A development token for the HTTP API (what `npm run token` prints). */
+  issueToken(claims: { orgId: string; role: string; sub?: string }): Promise<string>;
   /** Milliseconds from the call to ready. */
   startupMs: number;
   stop(): Promise<void>;
@@ -108,7 +118,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       return host;
     };
 
-    const [dynamodb, s3, ses, scheduler, eventBridge] = await Promise.all([
+    const publicRoutes = topology.flatMap((fn) =>
+      fn.triggers.flatMap((t) => (t.kind === 'http' && t.auth === 'none' ? [`${t.method} ${t.path}`] : [])),
+    );
+    const [dynamodb, s3, ses, scheduler, eventBridge, httpApi] = await Promise.all([
       startDynamoDb({
         ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
         port: options.ports?.dynamodb ?? 0,
@@ -151,12 +164,24 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         accountId: LOCAL_ACCOUNT,
         port: options.ports?.eventbridge ?? 0,
       }),
+      startHttpApi({
+        topology,
+        invokeSync: (name, event) => requireHost().invokeSync(name, event),
+        port: options.ports?.api ?? 0,
+        ...(dataDir ? { keyDir: join(dataDir, 'auth') } : {}),
+        publicRoutes,
+        ...(options.staticRoot ? { staticRoot: options.staticRoot } : {}),
+        clock,
+        accountId: LOCAL_ACCOUNT,
+        log,
+      }),
     ]);
     stops.push(
       () => dynamodb.stop(),
       () => s3.stop(),
       () => ses.stop(),
       () => scheduler.stop(),
+      () => httpApi.stop(),
     );
     bus = eventBridge;
     const { tableName } = await ensureTable(dynamodb.endpoint, pipelineTable);
@@ -176,6 +201,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       [RESOURCE_ENVIRONMENT.tableName]: tableName,
       [RESOURCE_ENVIRONMENT.bucketName]: FILES_BUCKET,
       [RESOURCE_ENVIRONMENT.eventBusName]: PIPELINE_BUS,
+      [RESOURCE_ENVIRONMENT.publicApiUrl]: httpApi.endpoint,
+      [RESOURCE_ENVIRONMENT.emailFrom]: LOCAL_SENDER,
+      [RESOURCE_ENVIRONMENT.scheduleGroup]: 'default',
+      [RESOURCE_ENVIRONMENT.schedulerRoleArn]: `arn:aws:iam::${LOCAL_ACCOUNT}:role/samskapa-scheduler`,
     };
     host = await startLambdaHost({
       topology,
@@ -196,6 +225,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       () => eventBridge.stop(),
     );
 
+    // The outbox pipe: the table's stream to the pipeline bus, as the EventBridge Pipe does on AWS.
+    const outboxPipe = await startOutboxPipe({
+      endpoint: dynamodb.endpoint,
+      tableName,
+      eventBusName: PIPELINE_BUS,
+      putEvents: async (entries) => (await eventBridge.putEvents(entries)).Entries ?? [],
+      ...(dataDir ? { dataDir } : {}),
+      clock,
+      log,
+    });
+    stops.push(() => outboxPipe.stop());
+
     for (const fn of topology) {
       for (const trigger of fn.triggers) {
         if (trigger.kind === 'schedule') {
@@ -209,8 +250,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
 
     const endpoints: Endpoints = {
-      api: '',
-      console: '',
+      api: httpApi.endpoint,
+      console: options.staticRoot ? `${httpApi.endpoint}/` : '',
       eventbridge: eventBridge.endpoint,
       s3: s3.endpoint,
       dynamodb: dynamodb.endpoint,
@@ -235,7 +276,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       scheduler,
       eventBridge,
       lambda,
+      outboxPipe,
+      httpApi,
       failureQueues,
+      issueToken: (claims) => httpApi.issueToken({ ...claims, sub: claims.sub ?? `dev-${claims.role}` }),
       startupMs: performance.now() - began,
       stop: stopAll,
     };
