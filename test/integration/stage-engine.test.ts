@@ -15,7 +15,6 @@ import {
   closeWorkshop,
   participant,
   registerInterview,
-  run,
   scheduleWorkshop,
   startCommand,
   summarise,
