@@ -2,12 +2,17 @@
  * The stage engine on the local runtime, for real: a fact reported to the outbox travels through the
  * table stream, the outbox pipe and the bus to the stage engine, which moves the process on, once.
  */
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineEvent } from '../../events/catalog.ts';
 import * as E from '../../events/catalog.ts';
 import { topology } from '../../functions/topology.ts';
+import { bundleFunctions } from '../../local/bundle.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.ts';
 import { handle } from '../../shared/domain/process.ts';
 import { changeProcess, ProcessStore } from '../../shared/store/process-store.ts';
@@ -45,6 +50,40 @@ async function eventually<T>(read: () => Promise<T>, until: (value: T) => boolea
 }
 
 describe('stage engine on the local runtime', () => {
+  it('runs from its esbuild bundle, exactly as deployed', async () => {
+    const declared = topology.filter((fn) => fn.name === 'stageEngine');
+    const bundles = await bundleFunctions(declared, mkdtempSync(join(tmpdir(), 'samskapa-bundle-')));
+    const bundled = await startLocalCloud({ topology: declared, bundles });
+    try {
+      // An event for a process that does not exist: the bundled handler runs, validates and throws.
+      await expect(
+        bundled.lambda.invokeSync('stageEngine', {
+          version: '0',
+          id: 'x',
+          'detail-type': 'Results.Compiled',
+          source: 'samskapa.pipeline',
+          account: '000000000000',
+          time: new Date().toISOString(),
+          region: 'eu-north-1',
+          resources: [],
+          detail: E.ResultsCompiled.create({
+            metadata: {
+              orgId: 'org-none',
+              placeId: 'nowhere',
+              processId: 'proc-none',
+              correlationId: 'c',
+              causationId: 'c',
+              actor: { kind: 'system', id: 'test' },
+            },
+            data: E.ResultsCompiled.example,
+          }),
+        }),
+      ).rejects.toMatchObject({ errorType: 'NotFoundError' });
+    } finally {
+      await bundled.stop();
+    }
+  });
+
   it('moves a process from results to plans when the results compiler reports, exactly once', async () => {
     // The process reaches the results stage through commands, as the API would write it.
     const inputs = [
