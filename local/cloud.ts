@@ -17,6 +17,7 @@ import {
 import { pipelineTable } from '../shared/store/table.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type DynamoDbLocal, ensureTable, startDynamoDb } from './dynamodb/index.ts';
+import { type RedeliveryOptions, redeliveringInvoker } from './eventbridge/redelivery.ts';
 import { type LocalEventBridge, startEventBridge } from './eventbridge/service.ts';
 import { type HttpApi, startHttpApi } from './http-api/index.ts';
 import { type LambdaHost, startLambdaHost } from './lambda/host.ts';
@@ -45,6 +46,8 @@ export interface LocalCloudOptions {
   ports?: Partial<Record<'api' | 'eventbridge' | 's3' | 'dynamodb' | 'ses' | 'scheduler', number>>;
   /** Serve these static files (the console) from the API's port. */
   staticRoot?: string;
+  /** Deliver every bus event several times, each after a random delay (tests of exactly-once effects). */
+  redelivery?: RedeliveryOptions;
   /** Async retry waits of the Lambda host (AWS: about 1 and 2 minutes). */
   retryDelaysMs?: readonly number[];
   log?: (message: string) => void;
@@ -155,7 +158,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         log,
       }),
       startEventBridge({
-        lambda: { invokeAsync: (name, event) => requireHost().invokeAsync(name, event) },
+        lambda: options.redelivery
+          ? redeliveringInvoker(
+              { invokeAsync: (name, event) => requireHost().invokeAsync(name, event) },
+              clock,
+              options.redelivery,
+            )
+          : { invokeAsync: (name, event) => requireHost().invokeAsync(name, event) },
         topology,
         ...(dataDir ? { dataDir } : {}),
         clock,
