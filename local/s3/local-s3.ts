@@ -12,13 +12,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account.js';
 import { type Clock, systemClock } from '../clock.ts';
+import { serveOnLoopback } from '../loopback-server.ts';
 import { escapeXml, S3Error, sendS3Error } from './errors.ts';
 import { listObjectsV2 } from './list-objects-v2.ts';
 import { abortUpload, checkCompletion, checkPartNumber, uploadDirectory } from './multipart.ts';
@@ -373,20 +373,10 @@ export async function startS3(options: StartS3Options): Promise<LocalS3> {
     }
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      log(`${req.method} request failed: ${(error as Error).message}`);
-      if (!res.headersSent) {
-        res.statusCode = 500;
-        res.end();
-      } else res.destroy();
-    });
+  const { server, port } = await serveOnLoopback(handle, {
+    ...(options.port ? { port: options.port } : {}),
+    log,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
 
   let stopped: Promise<void> | undefined;
   return {

@@ -12,11 +12,11 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { type Clock, type ClockTimer, systemClock } from '../clock.ts';
+import { serveOnLoopback } from '../loopback-server.ts';
 import { SchedulerError, sendJson } from './errors.ts';
 import { isoSeconds, nextDue, parseExpression, type ScheduleExpression } from './expressions.ts';
 import {
@@ -545,20 +545,10 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Lo
     }
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      log(`${req.method} ${req.url} failed: ${(error as Error).message}`);
-      if (!res.headersSent) {
-        res.statusCode = 500;
-        res.end();
-      } else res.destroy();
-    });
+  const { server, port } = await serveOnLoopback(handle, {
+    ...(options.port ? { port: options.port } : {}),
+    log,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
 
   const idle = async () => {
     while (inFlight.size > 0) await Promise.all(inFlight);

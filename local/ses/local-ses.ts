@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Clock, systemClock } from '../clock.ts';
+import { serveOnLoopback } from '../loopback-server.ts';
 import { SesError, sendJson } from './errors.ts';
 import { outboxDirectory } from './outbox.ts';
 import { buildMessage, MAX_MESSAGE_BYTES } from './send-email.ts';
@@ -117,20 +117,10 @@ export async function startSes(options: StartSesOptions = {}): Promise<LocalSes>
     }
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      log(`${req.method} ${req.url} failed: ${(error as Error).message}`);
-      if (!res.headersSent) {
-        res.statusCode = 500;
-        res.end();
-      } else res.destroy();
-    });
+  const { server, port } = await serveOnLoopback(handle, {
+    ...(options.port ? { port: options.port } : {}),
+    log,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
 
   let stopped: Promise<void> | undefined;
   return {
