@@ -34,7 +34,14 @@ import {
   ProcessCompletedError,
   WrongStageError,
 } from './errors.ts';
-import type { Activity, CountableFact, Criterion, Method, Stage } from './method.ts';
+import {
+  type Activity,
+  type CountableFact,
+  type Criterion,
+  countableFacts,
+  type Method,
+  type Stage,
+} from './method.ts';
 
 /** Longest chain of events caused by events; deeper means a loop, which is stopped. */
 export const MAX_CAUSATION_DEPTH = 16;
@@ -293,7 +300,7 @@ const appliers: { [T in PipelineEventType]?: Applier<T> } = {
 
 function factSubject(event: PipelineEvent): string | undefined {
   const type = event.metadata.type;
-  if (!(E.eventDefinitions.some((d) => d.type === type) && isCountable(type))) return undefined;
+  if (!isCountable(type)) return undefined;
   const data = event.data as Record<string, unknown>;
   for (const key of ['interviewId', 'workshopId', 'planId', 'guideId', 'reflectionId', 'participantId']) {
     if (typeof data[key] === 'string') return data[key] as string;
@@ -301,19 +308,7 @@ function factSubject(event: PipelineEvent): string | undefined {
   return event.metadata.id;
 }
 
-const countable = new Set<string>([
-  'Participant.Registered',
-  'Interview.Recorded',
-  'Interview.Summarised',
-  'Workshop.Closed',
-  'Results.Compiled',
-  'Plan.Proposed',
-  'Plan.Approved',
-  'Plan.Completed',
-  'Reflection.Recorded',
-  'Guide.Generated',
-  'Guide.Published',
-] satisfies CountableFact[]);
+const countable = new Set<string>(countableFacts);
 function isCountable(type: string): type is CountableFact {
   return countable.has(type);
 }
