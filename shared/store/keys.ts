@@ -13,6 +13,9 @@ export const boardGsiPk = (orgId: string) => `ORG#${orgId}#BOARD`;
 export const boardGsiSk = (method: string, stageIndex: number, processId: string) =>
   `${method}#${String(stageIndex).padStart(2, '0')}#${processId}`;
 
+/** byOrg index: every event of an organisation in time order (the operations console's flow). */
+export const orgEventsGsiPk = (orgId: string) => `ORG#${orgId}#EVENTS`;
+
 /** How long the outbox and inbox items live (TTL): long enough for any redelivery or replay window. */
 export const OUTBOX_TTL_SECONDS = 7 * 86_400;
 export const INBOX_TTL_SECONDS = 35 * 86_400;

@@ -22,6 +22,7 @@ import {
   INBOX_TTL_SECONDS,
   inboxSk,
   OUTBOX_TTL_SECONDS,
+  orgEventsGsiPk,
   outboxSk,
   processPk,
   STATE_SK,
@@ -232,6 +233,8 @@ function timelineItem(pk: string, event: PipelineEvent) {
   return {
     pk,
     sk: eventSk(event.metadata.id),
+    gsi1pk: orgEventsGsiPk(event.metadata.orgId),
+    gsi1sk: event.metadata.id,
     itemType: 'event',
     type: event.metadata.type,
     occurredAt: event.metadata.occurredAt,
