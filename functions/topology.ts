@@ -169,7 +169,11 @@ export const topology: Topology = defineTopology([
       path: route.path,
       auth: route.auth,
     })),
-    permissions: { table: 'readWrite', bucket: { read: ['reports/', 'guides/'], write: ['recordings/'] } },
+    // Erasing a participant lists and deletes their recordings, quarantined ones included.
+    permissions: {
+      table: 'readWrite',
+      bucket: { read: ['reports/', 'guides/', 'recordings/', 'quarantine/'], write: ['recordings/', 'quarantine/'] },
+    },
     memoryMb: 1024,
     timeoutSeconds: 29,
   },

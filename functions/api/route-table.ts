@@ -37,6 +37,7 @@ const open = (method: HttpMethod, path: string, summary: string): RouteDeclarati
 export const apiRoutes: readonly RouteDeclaration[] = [
   open('GET', '/openapi.json', 'The OpenAPI 3.1 document of this API'),
   open('GET', '/unsubscribe/{token}', 'Stop emails to a participant (the link in every participant email)'),
+  open('POST', '/unsubscribe/{token}', 'One-click unsubscribe (RFC 8058: List-Unsubscribe-Post)'),
   open('GET', '/guides/{orgId}/{placeId}', 'A published guide, at its stable link'),
   r('GET', '/places', everyone, 'List the places of the organisation'),
   r('POST', '/places', ['coordinator'], 'Register a place'),
