@@ -23,6 +23,8 @@ export interface PlaceScriptHooks {
   record(interviewId: string, index: number): Promise<void> | void;
   /** The guide generated for the process, once the guides stage has begun. */
   guideId(): Promise<string> | string;
+  /** Waits until the pipeline has moved the process to this stage (results arrive asynchronously). */
+  reached?(stage: string): Promise<void> | void;
 }
 
 export const DEMO_FACILITATOR = 'u-facilitator-1';
@@ -114,7 +116,9 @@ export async function runPlaceScript(
     answers: Object.fromEntries(reflectionQuestions.map((q) => [q, reflectionAnswers[q]])),
   } as CommandBody);
 
-  // Plans: the three most voted ideas become plans with an owner and partners from the three sectors.
+  // Plans: once the results are compiled, the three most voted ideas become plans with an owner and
+  // partners from the three sectors.
+  await hooks.reached?.('plans');
   const top = [...ideas].sort((a, b) => b.votes - a.votes).slice(0, 3);
   for (const [i, idea] of top.entries()) {
     const planId = `plan-${i + 1}`;
