@@ -3,7 +3,7 @@
  * definitions and consumers parse them, so an event that does not fit its schema never travels.
  * Generated from this file: events/schemas/*.json and docs/events.md (`npm run generate`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createEventRegistry, defineEvent, type EventOf, Id } from './envelope.ts';
 import { AgeGroup, Locale, Role, Sector } from './vocabulary.ts';
 

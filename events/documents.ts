@@ -4,7 +4,7 @@
  * topology by matching each example against every rule's pattern, so the page cannot claim a
  * subscription that does not exist.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PIPELINE_BUS, PIPELINE_SOURCE, type Topology } from '../functions/topology.ts';
 import { compilePattern, matchesPattern } from '../local/eventbridge/pattern.ts';
 import { eventDefinitions } from './catalog.ts';

@@ -4,7 +4,7 @@
  * typed `create` and consumers a typed `parse`, both validating.
  */
 import { monotonicFactory } from 'ulid';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const Ulid = z.string().regex(ULID_PATTERN, 'a ULID');

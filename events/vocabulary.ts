@@ -3,7 +3,7 @@
  * three of Smarta Orter (association, business, municipality) plus those the sister methods count
  * (education from Vuorovaikutteinen tilannekuva, residents, other).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const locales = ['sv', 'fi', 'en'] as const;
 export const Locale = z.enum(locales).describe('User-facing language; sv is the default.');

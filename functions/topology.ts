@@ -3,7 +3,7 @@
  * failures are handled. Declared once; the CDK stack (infra/), the local runtime (local/), the tests
  * and the event catalog page all read this declaration, so cloud and local cannot drift.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiRoutes } from './api/route-table.ts';
 
 /** The custom bus that carries the pipeline's domain events (published from the outbox). */

@@ -1,12 +1,17 @@
-/** The CDK app: `npx cdk synth` / `npx cdk deploy`. Region defaults to eu-north-1 (Stockholm). */
+/**
+ * The CDK app: `npx cdk synth` / `npx cdk deploy`. Configuration comes from CDK context (cdk.json or
+ * `-c key=value`; infra/README.md lists the keys); cdk-nag's AwsSolutions pack checks every synth.
+ */
 import { App } from 'aws-cdk-lib';
+import { readConfig } from './config.ts';
+import { addNagChecks } from './nag.ts';
 import { SamskapaStack } from './samskapa-stack.ts';
 
 const app = new App();
-const stage = app.node.tryGetContext('stage') ?? 'dev';
-new SamskapaStack(app, `samskapa-${stage}`, {
-  env: {
-    account: process.env.CDK_DEFAULT_ACCOUNT,
-    region: app.node.tryGetContext('region') ?? process.env.CDK_DEFAULT_REGION ?? 'eu-north-1',
-  },
+const config = readConfig(app.node);
+new SamskapaStack(app, `samskapa-${config.stage}`, {
+  config,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: config.region },
+  description: 'samskapa: the participation pipeline (infra/README.md)',
 });
+addNagChecks(app);

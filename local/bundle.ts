@@ -5,22 +5,21 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
+import { BUNDLING } from '../functions/bundling.ts';
 import type { Topology } from '../functions/topology.ts';
 
-/** The settings infra/ gives NodejsFunction's bundling; kept here so both build the same artefact. */
-export const bundleSettings = {
+/** The settings infra/ gives NodejsFunction's bundling, as esbuild options. */
+export const bundleSettings: BuildOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node24',
-  format: 'esm',
-  minify: true,
-  sourcemap: true,
-  // Some dependencies still `require` Node built-ins; ESM output needs a require to hand them.
-  banner: {
-    js: "import { createRequire as __samskapaRequire } from 'node:module'; const require = __samskapaRequire(import.meta.url);",
-  },
-} as const;
+  target: BUNDLING.target,
+  format: BUNDLING.format,
+  mainFields: [...BUNDLING.mainFields],
+  minify: BUNDLING.minify,
+  sourcemap: BUNDLING.sourcemap,
+  banner: { js: BUNDLING.banner },
+};
 
 export async function bundleFunctions(
   topology: Topology,

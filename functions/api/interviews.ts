@@ -3,7 +3,7 @@
  * uploads of its recording, completing a multipart upload, and the facilitator's summary.
  */
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InterviewSummarised } from '../../events/catalog.ts';
 import {
   AlreadyDoneError,

@@ -3,7 +3,7 @@
  * transaction as Participant.Registered, which carries none. Erasing removes it, deletes the
  * participant's recordings and emits Participant.Erased (counts only).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AgeGroup, Locale, Sector } from '../../events/vocabulary.ts';
 import { AlreadyDoneError, NotFoundError } from '../../shared/domain/errors.ts';
 import { newUnsubscribeNonce } from '../../shared/mail/unsubscribe.ts';

@@ -3,7 +3,7 @@
  * unique with -2, -3...); a place with the same name in the same municipality is the same place, so
  * a CSV import can be run again without duplicating anything.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Locale } from '../../events/vocabulary.ts';
 import { defineRoute, reply } from '../../shared/runtime/http.ts';
 import { problems } from '../../shared/runtime/http-problem.ts';

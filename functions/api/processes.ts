@@ -1,6 +1,6 @@
 /** Processes: start one for a place, the board across places, one process, its timeline, its stages. */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Locale } from '../../events/vocabulary.ts';
 import type { Stage } from '../../shared/domain/method.ts';
 import { methodByKey, methods } from '../../shared/methods/index.ts';

@@ -4,7 +4,7 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id } from '../../events/envelope.ts';
 import type { Locale } from '../../events/vocabulary.ts';
 import { readUnsubscribeToken } from '../../shared/mail/unsubscribe.ts';

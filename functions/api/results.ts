@@ -3,7 +3,7 @@
  * and its publication at a stable public link, and the tasks (of a process, and the caller's own).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type EventOfType, isEvent, type PipelineEvent } from '../../events/catalog.ts';
 import { NotReadyError } from '../../shared/domain/errors.ts';
 import { documentClient, processes } from '../../shared/runtime/clients.ts';

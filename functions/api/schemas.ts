@@ -1,6 +1,6 @@
 /** The request pieces several routes share: path parameters, pagination, texts. */
 import { monotonicFactory } from 'ulid';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id } from '../../events/envelope.ts';
 
 export { Id };

@@ -1,5 +1,5 @@
 /** Workshops, plans and reflections: what the stages after the interviews record. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PlanProposed, ReflectionRecorded, WorkshopClosed, WorkshopScheduled } from '../../events/catalog.ts';
 import { Locale, Sector } from '../../events/vocabulary.ts';
 import { defineRoute, reply } from '../../shared/runtime/http.ts';

@@ -4,7 +4,7 @@
  * Smarta Orter and its sister methods (Vuorovaikutteinen tilannekuva, Samskapandeprocessen,
  * Medborgardriven utveckling, Idésluss) are all instances of this schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Template } from '../../events/catalog.ts';
 import { Localized, Role, Sector } from '../../events/vocabulary.ts';
 

@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document of an HTTP API, generated from its route definitions (their zod schemas,
  * through z.toJSONSchema) and its route table (summaries, auth, roles). Never written by hand.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RouteDefinition, RouteEntry } from './http.ts';
 import { PROBLEM_CONTENT_TYPE } from './http-problem.ts';
 

@@ -16,7 +16,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DomainError, type DomainErrorCode } from '../domain/errors.ts';
 import { PlaceExistsError } from '../store/directory.ts';
 import { VersionConflictError } from '../store/process-store.ts';

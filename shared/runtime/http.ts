@@ -13,7 +13,7 @@ import type {
   APIGatewayProxyEventV2WithRequestContext,
   Context,
 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Role } from '../../events/vocabulary.ts';
 import { DomainError, type DomainErrorCode } from '../domain/errors.ts';
 import { loggerFor } from './event-handler.ts';

@@ -2,7 +2,7 @@
  * The single table, declared once. The CDK stack (infra/) and the local runtime (local/) both build
  * their table from this declaration, so the two cannot drift. Access patterns: shared/store/README.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const attributeName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,254}$/);
 const keyAttribute = z.object({ name: attributeName, type: z.enum(['S', 'N', 'B']) });

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AlreadyDoneError,
   CausationDepthExceededError,
