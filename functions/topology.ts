@@ -255,7 +255,8 @@ export const topology: Topology = defineTopology([
         pattern: pipelineFact(['Notification.Requested']),
       },
     ],
-    permissions: { table: 'readWrite', sendEmail: true },
+    // Reads reports to link them from the results email.
+    permissions: { table: 'readWrite', sendEmail: true, bucket: { read: ['reports/'], write: [] } },
   },
   {
     name: 'taskReminders',
