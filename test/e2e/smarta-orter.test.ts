@@ -66,6 +66,10 @@ interface Journey {
 
 /** The story of one place, told through the API as a facilitator and a coordinator would. */
 async function journey(coordinator: Api, facilitator: Api, name: string): Promise<Journey> {
+  const domain = `${name
+    .normalize('NFD')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase()}.example`;
   const place = await coordinator.post<{ placeId: string }>('/places', {
     name,
     municipality: 'Härjedalen',
@@ -85,7 +89,7 @@ async function journey(coordinator: Api, facilitator: Api, name: string): Promis
     await facilitator.post(`${p}/participants`, {
       participantId: `p-${i}`,
       name: `Deltagare ${i}`,
-      email: `deltagare${i}@${name.toLowerCase()}.example`,
+      email: `deltagare${i}@${domain}`,
       sector: sectors[i],
       ageGroup: ageGroups[i],
       locale: locales[i],
@@ -106,7 +110,7 @@ async function journey(coordinator: Api, facilitator: Api, name: string): Promis
     expect(put.status).toBe(200);
   }
   await eventually(
-    () => facilitator.get<{ events: { metadata: { type: string } }[] }>(`${p}/timeline`),
+    () => facilitator.get<Timeline>(`${p}/timeline`),
     (t) => timelineTypes(t).filter((x) => x === 'Interview.Recorded').length === 8,
     'eight recordings ingested',
   );
@@ -162,13 +166,13 @@ async function journey(coordinator: Api, facilitator: Api, name: string): Promis
       owner: {
         organisation: `${name} byalag`,
         sector: 'association',
-        contact: { name: 'Olle Ägare', email: `agare${i}@${name.toLowerCase()}.example` },
+        contact: { name: 'Olle Ägare', email: `agare${i}@${domain}` },
       },
       partners: [
         {
           organisation: `${name} Handel AB`,
           sector: 'business',
-          contact: { name: 'Pia Partner', email: `partner${i}@${name.toLowerCase()}.example` },
+          contact: { name: 'Pia Partner', email: `partner${i}@${domain}` },
         },
         { organisation: 'Härjedalens kommun', sector: 'municipality' },
       ],
@@ -212,10 +216,9 @@ async function journey(coordinator: Api, facilitator: Api, name: string): Promis
 type Stageful = { status: string; stage?: { key?: string } | string; currentStage?: { key?: string } };
 const stageOf = (s: Stageful) =>
   typeof s.stage === 'string' ? s.stage : (s.stage?.key ?? s.currentStage?.key);
-const timelineTypes = (t: {
-  events?: { metadata: { type: string } }[];
-  items?: { metadata: { type: string } }[];
-}) => (t.events ?? t.items ?? []).map((e) => e.metadata.type);
+type TimelineEvent = { metadata: { type: string }; data: Record<string, unknown> };
+type Timeline = { items: TimelineEvent[] };
+const timelineTypes = (t: Timeline) => t.items.map((e) => e.metadata.type);
 
 async function objectKeys(cloud: LocalCloud, prefix: string): Promise<string[]> {
   const s3 = new S3Client({
@@ -233,10 +236,9 @@ async function outcome(cloud: LocalCloud, api: Api, j: Journey) {
   const p = `/processes/${j.processId}`;
   // Let the last notifications go out: every Notification.Requested has its Sent/Failed per recipient.
   const timeline = await eventually(
-    () =>
-      api.get<{ events: { metadata: { type: string }; data: Record<string, unknown> }[] }>(`${p}/timeline`),
+    () => api.get<Timeline>(`${p}/timeline`),
     (t) => {
-      const events = t.events ?? [];
+      const events = t.items;
       const requested = events
         .filter((e) => e.metadata.type === 'Notification.Requested')
         .map((e) => e.data.notificationId);
@@ -253,7 +255,7 @@ async function outcome(cloud: LocalCloud, api: Api, j: Journey) {
     'every notification sent',
     60_000,
   );
-  const events = timeline.events;
+  const events = timeline.items;
   const counts: Record<string, number> = {};
   for (const e of events) counts[e.metadata.type] = (counts[e.metadata.type] ?? 0) + 1;
   const sent = events.filter((e) => e.metadata.type === 'Notification.Sent');
@@ -274,7 +276,7 @@ async function outcome(cloud: LocalCloud, api: Api, j: Journey) {
 describe('Smarta Orter end to end, through the HTTP API', () => {
   let first: Awaited<ReturnType<typeof outcome>>;
 
-  it('carries a place through all five stages', async () => {
+  it('carries a place through all five stages', { timeout: 120_000 }, async () => {
     const { cloud, coordinator, facilitator } = await start();
     const j = await journey(coordinator, facilitator, 'Hede');
     first = await outcome(cloud, facilitator, j);
@@ -296,10 +298,8 @@ describe('Smarta Orter end to end, through the HTTP API', () => {
     expect(first.guides.sort()).toEqual(['guide.html', 'guide.md']);
 
     // The timeline is in order: each stage starts after the previous one completed.
-    const timeline = await facilitator.get<{
-      events: { metadata: { type: string }; data: { stage?: string } }[];
-    }>(`/processes/${j.processId}/timeline`);
-    const transitions = timeline.events
+    const timeline = await facilitator.get<Timeline>(`/processes/${j.processId}/timeline`);
+    const transitions = timeline.items
       .filter((e) => e.metadata.type === 'Stage.Started' || e.metadata.type === 'Stage.Completed')
       .map((e) => `${e.metadata.type === 'Stage.Started' ? '>' : '<'}${e.data.stage}`);
     expect(transitions).toEqual([
@@ -341,7 +341,9 @@ describe('Smarta Orter end to end, through the HTTP API', () => {
     }
   });
 
-  it('ends in the same state with every event delivered twice and in shuffled order, and no email twice', async () => {
+  it('ends in the same state with every event delivered twice and in shuffled order, and no email twice', {
+    timeout: 120_000,
+  }, async () => {
     expect(first, 'the first story must have run').toBeDefined();
     const { cloud, coordinator, facilitator } = await start({ copies: 2, maxDelayMs: 40 });
     const j = await journey(coordinator, facilitator, 'Hede');
@@ -350,7 +352,7 @@ describe('Smarta Orter end to end, through the HTTP API', () => {
     expect(await listOutbox(cloud.ses.dataDir)).toHaveLength(first.sent.length);
   });
 
-  it('carries 20 places through all stages in parallel', async () => {
+  it('carries 20 places through all stages in parallel', { timeout: 240_000 }, async () => {
     const { cloud, coordinator, facilitator } = await start();
     const names = [
       'Hede',
