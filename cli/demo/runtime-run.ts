@@ -83,7 +83,7 @@ export async function demoOnRuntime(options: {
         while (next < places.length) {
           const place = places[next++];
           if (!place) break;
-          const hooks = apiHooks(facilitator, place);
+          const hooks = apiHooks({ coordinator, facilitator }, place);
           await runPlaceScript(place, place.placeId, random, hooks);
           processIds.push(hooks.processId());
           bar.update(++done, { place: place.name });
@@ -104,7 +104,7 @@ export async function demoOnRuntime(options: {
       ),
     );
     const timelines = await Promise.all(
-      processIds.map((id) => facilitator.call<{ events: unknown[] }>('GET', `/processes/${id}/timeline`)),
+      processIds.map((id) => facilitator.call<{ items: unknown[] }>('GET', `/processes/${id}/timeline`)),
     );
     printStages(
       (key, completed) =>
@@ -115,7 +115,7 @@ export async function demoOnRuntime(options: {
         ).length,
     );
     const completed = states.filter((s) => s.status === 'completed').length;
-    const events = timelines.reduce((sum, t) => sum + (t.events?.length ?? 0), 0);
+    const events = timelines.reduce((sum, t) => sum + (t.items?.length ?? 0), 0);
     const s3 = new S3Client({
       endpoint: runtime.s3,
       region: runtime.region,

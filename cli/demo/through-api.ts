@@ -28,8 +28,12 @@ export function httpCaller(baseUrl: string, token: string): ApiCaller {
   };
 }
 
-/** Maps each step of the place script to its API route. */
-export function apiHooks(api: ApiCaller, place: DemoPlace): PlaceScriptHooks & { processId(): string } {
+/** Maps each step of the place script to its API route: the coordinator registers the place, the facilitator does the rest. */
+export function apiHooks(
+  callers: { coordinator: ApiCaller; facilitator: ApiCaller },
+  place: DemoPlace,
+): PlaceScriptHooks & { processId(): string } {
+  const api = callers.facilitator;
   let processId = '';
   const p = () => `/processes/${processId}`;
   const waitFor = async <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string) => {
@@ -44,7 +48,7 @@ export function apiHooks(api: ApiCaller, place: DemoPlace): PlaceScriptHooks & {
 
   const routes: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
     startProcess: async (body) => {
-      const created = await api.call<{ placeId: string }>('POST', '/places', {
+      const created = await callers.coordinator.call<{ placeId: string }>('POST', '/places', {
         name: place.name,
         municipality: place.municipality,
         region: place.region,

@@ -16,9 +16,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FunctionDeclaration, Topology } from '../../functions/topology.ts';
@@ -73,6 +74,8 @@ export interface LambdaHostOptions {
   /** Failure queues shared with the rest of the runtime; else opened under `<dataDir>/queues` or in memory. */
   failureQueues?: FailureQueues;
   dataDir?: string;
+  /** Function logs go to `<logDir>/<function>.log`; `<dataDir>/logs` by default; dropped without either. */
+  logDir?: string;
   concurrency?: {
     /** Sandboxes per function (Lambda's per-function concurrency); default 4. */
     perFunction?: number;
@@ -113,6 +116,8 @@ interface HostedFunction {
   arn: string;
   moduleUrl: string;
   env: Record<string, string>;
+  /** Where the function's stdout and stderr go (its CloudWatch log group, locally); undefined: dropped. */
+  log: Writable | undefined;
   /** RequestResponse and redrive jobs: someone is waiting, so they go first. */
   urgent: Job[];
   /** Event jobs in arrival order. */
@@ -148,7 +153,14 @@ class Sandbox {
       // A debugger flag inherited from the parent would make every sandbox fight for its port.
       execArgv: process.execArgv.filter((flag) => !flag.startsWith('--inspect')),
       resourceLimits: { maxOldGenerationSizeMb: fn.declaration.memoryMb },
+      // What the handler prints is its log, as in CloudWatch: kept per function, never on the terminal.
+      stdout: true,
+      stderr: true,
     });
+    for (const stream of [this.worker.stdout, this.worker.stderr]) {
+      if (fn.log) stream.pipe(fn.log, { end: false });
+      else stream.resume();
+    }
     this.worker.unref();
     this.worker.on('message', (response: SandboxResponse) => {
       const pending = this.#pending;
@@ -292,6 +304,8 @@ export class LambdaHost extends EventEmitter<LambdaHostEvents> {
     if (strangers.length > 0)
       throw new Error(`bundles given for functions not in the topology: ${strangers.join(', ')}`);
 
+    const logDir = options.logDir ?? (options.dataDir ? resolve(options.dataDir, 'logs') : undefined);
+    if (logDir) mkdirSync(logDir, { recursive: true });
     const missing: string[] = [];
     for (const declaration of options.topology) {
       const bundle = bundles[declaration.name];
@@ -304,6 +318,7 @@ export class LambdaHost extends EventEmitter<LambdaHostEvents> {
         arn,
         moduleUrl: pathToFileURL(file).href,
         env: this.#environment(declaration, root, options.environment ?? {}),
+        log: logDir ? this.#logStream(logDir, declaration.name) : undefined,
         urgent: [],
         queue: [],
         running: 0,
@@ -502,7 +517,14 @@ export class LambdaHost extends EventEmitter<LambdaHostEvents> {
     await Promise.all([...this.#threads].map((sandbox) => sandbox.terminate()));
     await Promise.allSettled(this.#runningJobs);
     if (this.#ownsQueues) this.failureQueues.close();
+    await Promise.all(
+      this.#order.map((fn) => (fn.log ? new Promise<void>((done) => fn.log?.end(() => done())) : undefined)),
+    );
     this.#notifyIdle();
+  }
+
+  #logStream(logDir: string, functionName: string): Writable {
+    return createWriteStream(resolve(logDir, `${functionName}.log`), { flags: 'a' });
   }
 
   #require(functionName: string): HostedFunction {
