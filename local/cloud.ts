@@ -46,6 +46,8 @@ export interface LocalCloudOptions {
   ports?: Partial<Record<'api' | 'eventbridge' | 's3' | 'dynamodb' | 'ses' | 'scheduler', number>>;
   /** Serve these static files (the console) from the API's port. */
   staticRoot?: string;
+  /** Variables that override what functions see (e.g. a benchmark's metering proxy in front of DynamoDB). */
+  functionEnvironment?: Record<string, string>;
   /** Deliver every bus event several times, each after a random delay (tests of exactly-once effects). */
   redelivery?: RedeliveryOptions;
   /** Async retry waits of the Lambda host (AWS: about 1 and 2 minutes). */
@@ -219,7 +221,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       topology,
       ...(options.root ? { root: options.root } : {}),
       ...(options.bundles ? { bundles: options.bundles } : {}),
-      environment,
+      environment: { ...environment, ...options.functionEnvironment },
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
       clock,
