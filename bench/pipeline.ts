@@ -221,7 +221,31 @@ async function main() {
       join(root, 'bench/results', `pipeline-${stamp}.json`),
       `${JSON.stringify(results, null, 2)}\n`,
     );
+    const l = results.latency;
+    const table = [
+      `Pipeline, ${info.date.slice(0, 10)}, revision ${info.revision}, ${info.cpu} (${info.cores} cores), ${PLACES} places, ${PARALLEL} at a time:`,
+      '',
+      '| Figure | Result | Baseline in the same run |',
+      '| --- | --- | --- |',
+      `| Close workshop -> results email accepted | p50 ${l.closeWorkshopToResultsEmail.p50Ms} ms, p99 ${l.closeWorkshopToResultsEmail.p99Ms} ms | API round trip p50 ${l.baselineApiRoundTrip.p50Ms} ms, p99 ${l.baselineApiRoundTrip.p99Ms} ms |`,
+      `| DynamoDB per place-process | ${perPlace.dynamoDbWriteUnits} WRU, ${perPlace.dynamoDbReadUnits} RRU | per stage transition: ${results.perStageTransition.dynamoDbWriteUnits} WRU |`,
+      `| Lambda per place-process | ${perPlace.lambdaInvocations} invocations, ${perPlace.lambdaGbSeconds} GB-s (local, an upper bound) | |`,
+      `| Per place-process | ${perPlace.busEvents} bus events, ${perPlace.emails} emails, ${perPlace.httpRequests} API requests | |`,
+      `| AWS cost per place-process | $${results.costPerPlaceProcessUsd} | prices of ${prices.date}, ${prices.region}: bench/pipeline.ts |`,
+    ].join('\n');
+    writeFileSync(join(root, 'bench/results', `pipeline-${stamp}.md`), `${table}\n`);
+    const readmePath = join(root, 'README.md');
+    const readme = readFileSync(readmePath, 'utf8');
+    const start = '<!-- bench:pipeline:start -->';
+    const end = '<!-- bench:pipeline:end -->';
+    if (readme.includes(start)) {
+      writeFileSync(
+        readmePath,
+        readme.replace(new RegExp(`${start}[\\s\\S]*?${end}`), `${start}\n${table}\n${end}`),
+      );
+    }
     console.log(JSON.stringify(results, null, 2));
+    console.log(`\n${table}`);
   } finally {
     await cloud.stop();
     await meter.stop();
