@@ -25,7 +25,9 @@ export const LINK_TTL_SECONDS = 3600;
  * The published guide of a place, in the organisation's partition: written in the transaction that
  * emits Guide.Published, read by the public guide route. (Belongs in shared/store/keys.ts.)
  */
-export const publishedGuideSk = (placeId: string) => `GUIDE#${placeId}`;
+export { publishedGuideSk } from '../../shared/store/keys.ts';
+
+import { publishedGuideSk } from '../../shared/store/keys.ts';
 export const guidePath = (orgId: string, placeId: string) => `/guides/${orgId}/${placeId}`;
 
 export interface PublishedGuide {

@@ -36,3 +36,6 @@ export const bankPk = (orgId: string) => `ORG#${orgId}#BANK`;
 export const needSk = (processId: string, interviewId: string, n: number) =>
   `NEED#${processId}#${interviewId}#${String(n).padStart(2, '0')}`;
 export const ideaSk = (processId: string, ideaId: string) => `IDEA#${processId}#${ideaId}`;
+
+/** A published guide, at its stable public link `/guides/{org}/{place}`. */
+export const publishedGuideSk = (placeId: string) => `GUIDE#${placeId}`;
