@@ -172,7 +172,10 @@ export const topology: Topology = defineTopology([
     // Erasing a participant lists and deletes their recordings, quarantined ones included.
     permissions: {
       table: 'readWrite',
-      bucket: { read: ['reports/', 'guides/', 'recordings/', 'quarantine/'], write: ['recordings/', 'quarantine/'] },
+      bucket: {
+        read: ['reports/', 'guides/', 'recordings/', 'quarantine/'],
+        write: ['recordings/', 'quarantine/'],
+      },
     },
     memoryMb: 1024,
     timeoutSeconds: 29,

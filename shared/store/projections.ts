@@ -25,7 +25,7 @@ export function projectionRows(state: ProcessState, emitted: readonly PipelineEv
         ...event.data.wishes.map((text) => ({ kind: 'wish', text })),
         ...event.data.challenges.map((text) => ({ kind: 'challenge', text })),
       ];
-      kinds.forEach((entry, n) =>
+      for (const [n, entry] of kinds.entries()) {
         put.push({
           pk: bankPk(state.orgId),
           sk: needSk(state.processId, event.data.interviewId, n),
@@ -36,8 +36,8 @@ export function projectionRows(state: ProcessState, emitted: readonly PipelineEv
           placeId: state.placeId,
           placeName: state.placeName,
           municipality: state.municipality,
-        }),
-      );
+        });
+      }
     }
     if (isEvent(event, 'Workshop.Closed')) {
       for (const idea of event.data.ideas) {
