@@ -3,7 +3,8 @@
  * `defineEvent` ties an event type and version to the zod schema of its data, so producers get a
  * typed `create` and consumers a typed `parse`, both validating.
  */
-import { monotonicFactory } from 'ulid';
+import { createHash } from 'node:crypto';
+import { encodeTime, monotonicFactory } from 'ulid';
 import * as z from 'zod';
 
 export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -95,6 +96,19 @@ export interface EventContext {
 }
 
 const monotonicUlid = monotonicFactory();
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/**
+ * A ULID that is the same for the same fact: the time part from `at`, the rest from a hash of `seed`.
+ * For facts whose trigger is not a catalog event (an S3 upload, a scheduler reminder), so a
+ * redelivery reports the same event id and the outbox's condition refuses the second.
+ */
+export function deterministicEventId(seed: string, at: number): string {
+  const digest = createHash('sha256').update(seed).digest();
+  let random = '';
+  for (let i = 0; i < 16; i++) random += CROCKFORD[(digest[i] ?? 0) & 31];
+  return encodeTime(at, 10) + random;
+}
 export const defaultEventContext: Required<EventContext> = {
   now: () => new Date(),
   newId: () => monotonicUlid(),

@@ -1,18 +1,3 @@
-/**
- * Recording ingest: S3 "Object Created" under recordings/{org}/{place}/{process}/{interview}/{file}
- * -> Interview.Recorded when the interview is registered, its participant consented and is not erased,
- * and the object's size and type are within limits; otherwise Interview.Rejected and the object moved
- * to quarantine/{the same rest of the key}. Never silently kept or dropped: an object that names no
- * process is quarantined and the invocation fails with a clear error, so it shows in the failure queue.
- *
- * Idempotency: the S3 notification is not a catalog event, so it cannot be the inbox's handled event.
- * The fact's id is derived from the object version instead (bucket, key, S3 sequencer; time from the
- * notification): a redelivery computes the same id, finds the fact in the timeline (one GetItem) and
- * only finishes what may be left (the quarantine move). Two racing deliveries both pass that check,
- * and the outbox's conditional write refuses the second; its error is thrown and the retry finds the
- * fact. The fact is recorded before the move, so a failed move is completed by the retry.
- */
-import { createHash } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import {
   CompleteMultipartUploadCommand,
@@ -23,19 +8,15 @@ import {
   type HeadObjectCommandOutput,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { encodeTime } from 'ulid';
 import * as z from 'zod';
 import * as E from '../events/catalog.ts';
-import { catalog, type EventOfType, isEvent, type PipelineEvent } from '../events/catalog.ts';
-import { Id } from '../events/envelope.ts';
+import { type EventOfType, isEvent, type PipelineEvent } from '../events/catalog.ts';
+import { deterministicEventId, Id } from '../events/envelope.ts';
 import type { ProcessState } from '../shared/domain/process.ts';
-import { documentClient, processes, s3Client } from '../shared/runtime/clients.ts';
-import { resources } from '../shared/runtime/environment.ts';
+import { processes, s3Client } from '../shared/runtime/clients.ts';
 import { type BusEvent, loggerFor } from '../shared/runtime/event-handler.ts';
-import { eventSk, processPk } from '../shared/store/keys.ts';
 
 const NAME = 'recordingIngest';
 const ACTOR = { kind: 'system', id: NAME } as const;
@@ -309,27 +290,8 @@ async function quarantine(bucket: string, key: string): Promise<void> {
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-/** A ULID that is the same for the same fact: the time part from `at`, the rest from a hash of `seed`. */
-function factId(seed: string, at: number): string {
-  const digest = createHash('sha256').update(seed).digest();
-  let random = '';
-  for (let i = 0; i < 16; i++) random += CROCKFORD[(digest[i] ?? 0) & 31];
-  return encodeTime(at, 10) + random;
-}
+const factId = deterministicEventId;
 
 /** The event with this id from the process timeline, if it was recorded. */
-async function recordedFact(
-  orgId: string,
-  processId: string,
-  eventId: string,
-): Promise<PipelineEvent | undefined> {
-  const { Item } = await documentClient().send(
-    new GetCommand({
-      TableName: resources.tableName,
-      Key: { pk: processPk(orgId, processId), sk: eventSk(eventId) },
-      ConsistentRead: true,
-    }),
-  );
-  return Item ? catalog.parse(JSON.parse(Item.detail as string)) : undefined;
-}
+const recordedFact = (orgId: string, processId: string, eventId: string) =>
+  processes().event(orgId, processId, eventId);

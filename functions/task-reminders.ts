@@ -12,19 +12,16 @@
 import { createHash } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { ConflictException, CreateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { encodeTime } from 'ulid';
 import * as z from 'zod';
+import type { PipelineEvent } from '../events/catalog.ts';
 import * as E from '../events/catalog.ts';
-import { catalog, type PipelineEvent } from '../events/catalog.ts';
-import { Id } from '../events/envelope.ts';
+import { deterministicEventId, Id } from '../events/envelope.ts';
 import { NotFoundError } from '../shared/domain/errors.ts';
-import { documentClient, processes, schedulerClient } from '../shared/runtime/clients.ts';
+import { processes, schedulerClient } from '../shared/runtime/clients.ts';
 import { resources } from '../shared/runtime/environment.ts';
 import { type BusEvent, loggerFor, pipelineEventHandler } from '../shared/runtime/event-handler.ts';
-import { eventSk, processPk } from '../shared/store/keys.ts';
 import { SCHEDULER_SOURCE } from './topology.ts';
 
 const NAME = 'taskReminders';
@@ -167,27 +164,8 @@ export const handler = (raw: BusEvent, context: Context): Promise<void> =>
     ? onDueReached(raw, context)
     : onTaskCreated(raw, context);
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-/** A ULID that is the same for the same fact: the time part from `at`, the rest from a hash of `seed`. */
-function factId(seed: string, at: number): string {
-  const digest = createHash('sha256').update(seed).digest();
-  let random = '';
-  for (let i = 0; i < 16; i++) random += CROCKFORD[(digest[i] ?? 0) & 31];
-  return encodeTime(at, 10) + random;
-}
+const factId = deterministicEventId;
 
 /** The event with this id from the process timeline, if it was recorded. */
-async function recordedFact(
-  orgId: string,
-  processId: string,
-  eventId: string,
-): Promise<PipelineEvent | undefined> {
-  const { Item } = await documentClient().send(
-    new GetCommand({
-      TableName: resources.tableName,
-      Key: { pk: processPk(orgId, processId), sk: eventSk(eventId) },
-      ConsistentRead: true,
-    }),
-  );
-  return Item ? catalog.parse(JSON.parse(Item.detail as string)) : undefined;
-}
+const recordedFact = (orgId: string, processId: string, eventId: string) =>
+  processes().event(orgId, processId, eventId);

@@ -105,6 +105,18 @@ export class ProcessStore {
     return { state: Item.state as ProcessState, version: Item.version as number };
   }
 
+  /** One event of the process timeline, if it was recorded. */
+  async event(orgId: string, processId: string, eventId: string): Promise<PipelineEvent | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: processPk(orgId, processId), sk: eventSk(eventId) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? catalog.parse(JSON.parse(Item.detail as string)) : undefined;
+  }
+
   /** The process timeline: every event it emitted or received, in id (time) order. */
   async timeline(orgId: string, processId: string): Promise<PipelineEvent[]> {
     const events: PipelineEvent[] = [];
