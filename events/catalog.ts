@@ -531,8 +531,11 @@ export const NotificationRequested = defineEvent({
   },
 });
 
-/** Recipients are referred to by id; the address lives in the store. */
-const RecipientRef = z.object({ kind: z.enum(['participant', 'user']), id: Id });
+/**
+ * Recipients are referred to by id; the address lives in the store. Plan contacts (a plan's owner and
+ * partners) have no id of their own: theirs is `{planId}-owner` or `{planId}-partner-{n}`.
+ */
+const RecipientRef = z.object({ kind: z.enum(['participant', 'user', 'planContact']), id: Id });
 
 export const NotificationSent = defineEvent({
   type: 'Notification.Sent',

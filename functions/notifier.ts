@@ -1,25 +1,15 @@
-/**
- * Notifier: Notification.Requested -> one email per recipient in the recipient's language (SES v2),
- * then Notification.Sent per recipient, or Notification.Failed for one SES refuses or cannot reach.
- *
- * Exactly once per (notificationId, recipient): the send is idempotent (Powertools idempotency,
- * shared/mail/sender.ts), recipients whose outcome is already in the timeline are skipped, and the
- * outcome events have ids derived from (notificationId, recipient), so a retry or a concurrent
- * duplicate cannot report a recipient twice. The handled event goes into the inbox with the last batch.
- * Transient SES errors are thrown: Lambda retries and the failure queue sees what never succeeds.
- */
-import { createHash } from 'node:crypto';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { decodeTime, encodeTime } from 'ulid';
+import type { Context } from 'aws-lambda';
+import { decodeTime } from 'ulid';
 import type { EventOfType, PipelineEvent } from '../events/catalog.ts';
 import * as E from '../events/catalog.ts';
+import { deterministicEventId } from '../events/envelope.ts';
 import { NotFoundError } from '../shared/domain/errors.ts';
 import { composeEmail } from '../shared/mail/compose.ts';
 import { NOBODY, notificationContext, refKey, reportedRecipients } from '../shared/mail/facts.ts';
 import { type Recipient, resolveRecipients } from '../shared/mail/recipients.ts';
+import { reportPath, reportToken } from '../shared/mail/report-link.ts';
 import { idempotencyClient, oncePerRecipient, type SendOutcome } from '../shared/mail/sender.ts';
-import { documentClient, processes, s3Client, sesClient } from '../shared/runtime/clients.ts';
+import { documentClient, processes, sesClient } from '../shared/runtime/clients.ts';
 import { resources } from '../shared/runtime/environment.ts';
 import { pipelineEventHandler } from '../shared/runtime/event-handler.ts';
 import { Directory } from '../shared/store/directory.ts';
@@ -29,21 +19,22 @@ import { topology } from './topology.ts';
 
 const NAME = 'notifier';
 const ACTOR = { kind: 'system', id: NAME } as const;
-/** The function's timeout: the longest an INPROGRESS send record can belong to a live invocation. */
+/**
+ * The function's timeout: the longest an INPROGRESS send record can belong to a live invocation, when
+ * the Lambda context cannot say how long this one has left.
+ */
 const TIMEOUT_MS = (topology.find((fn) => fn.name === NAME)?.timeoutSeconds ?? 30) * 1000;
 /** Outcome events per store transaction: two items each, plus inbox and timeline of the handled event. */
 export const EVENTS_PER_REPORT = 40;
 const SEND_CONCURRENCY = 4;
-/** SigV4 presigned URLs live at most seven days. */
-export const REPORT_LINK_SECONDS = 7 * 86_400;
 
 type Requested = EventOfType<'Notification.Requested'>;
 
 export const handler = pipelineEventHandler({
   name: NAME,
   accepts: ['Notification.Requested'],
-  handle: async (event, { logger }) => {
-    const deadline = Date.now() + TIMEOUT_MS;
+  handle: async (event, { logger, context: lambda }) => {
+    const deadline = Date.now() + remainingMs(lambda);
     const { orgId, processId } = event.metadata;
     const { notificationId, template } = event.data;
     const store = processes();
@@ -70,12 +61,12 @@ export const handler = pipelineEventHandler({
     const pending = recipients.filter((r) => !reported.has(refKey(r.ref)));
 
     const facts = { ...context.facts };
-    if (template === 'resultsReady' && context.reportKey) {
-      facts.reportUrl = await getSignedUrl(
-        s3Client(),
-        new GetObjectCommand({ Bucket: resources.bucketName, Key: context.reportKey }),
-        { expiresIn: REPORT_LINK_SECONDS },
-      );
+    if (template === 'resultsReady') {
+      // The compiler writes the row in the transaction that emits Results.Compiled, so it is there.
+      const link = await directory.reportLink(orgId, processId);
+      if (!link) throw new NotFoundError('the report link (REPORTLINK row) of process', processId);
+      const token = reportToken({ orgId, processId }, link.nonce);
+      facts.reportUrl = `${resources.publicApiUrl}${reportPath(token)}`;
     }
     if (template === 'guidePublished' && context.guidePath) {
       facts.guideUrl = `${resources.publicApiUrl}${context.guidePath}`;
@@ -137,6 +128,13 @@ export const handler = pipelineEventHandler({
   },
 });
 
+/** How long this invocation has left: Lambda's own count, or the declared timeout without one. */
+function remainingMs(lambda: Partial<Pick<Context, 'getRemainingTimeInMillis'>> | undefined): number {
+  const remaining =
+    typeof lambda?.getRemainingTimeInMillis === 'function' ? lambda.getRemainingTimeInMillis() : Number.NaN;
+  return Number.isFinite(remaining) && remaining > 0 ? remaining : TIMEOUT_MS;
+}
+
 function outcomeEvent(handled: Requested, recipient: Recipient, outcome: SendOutcome | undefined) {
   const { notificationId, template } = handled.data;
   const key = refKey(recipient.ref);
@@ -191,14 +189,7 @@ function fact<D extends typeof E.NotificationSent | typeof E.NotificationFailed>
   }) as PipelineEvent;
 }
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-/** A ULID that is the same for the same fact: the time part from `at`, the rest from a hash of `seed`. */
-function factId(seed: string, at: number): string {
-  const digest = createHash('sha256').update(seed).digest();
-  let random = '';
-  for (let i = 0; i < 16; i++) random += CROCKFORD[(digest[i] ?? 0) & 31];
-  return encodeTime(at, 10) + random;
-}
+const factId = deterministicEventId;
 
 /**
  * The outcomes in batches that fit one transaction each; the last batch carries the handled event's

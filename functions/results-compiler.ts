@@ -1,8 +1,10 @@
 /**
  * Results compiler: on entering the results stage, compiles every interview summary and closed
  * workshop of the process (shared/domain/results.ts), writes report.md, report.html and results.json
- * to S3 and reports Results.Compiled with their keys. The files are rendered from the timeline and the
- * stage's start time only, so a redelivery writes the same bytes; the inbox makes the fact exactly once.
+ * to S3 and reports Results.Compiled with their keys, together with the report-link row that the
+ * results email's stable link opens (`/reports/{token}`). The files are rendered from the timeline and
+ * the stage's start time only, so a redelivery writes the same bytes; the inbox makes the fact and the
+ * row exactly once (a redelivery is a duplicate, so the link's random nonce is never replaced).
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import * as E from '../events/catalog.ts';
@@ -10,11 +12,13 @@ import { type EventOfType, isEvent, type PipelineEvent } from '../events/catalog
 import { NotFoundError } from '../shared/domain/errors.ts';
 import type { ProcessState } from '../shared/domain/process.ts';
 import { compileResults } from '../shared/domain/results.ts';
+import { newReportNonce } from '../shared/mail/report-link.ts';
 import { methodByKey } from '../shared/methods/index.ts';
 import { renderResultsReport } from '../shared/reports/results-report.ts';
 import { processes, s3Client } from '../shared/runtime/clients.ts';
 import { resources } from '../shared/runtime/environment.ts';
 import { pipelineEventHandler } from '../shared/runtime/event-handler.ts';
+import { rows } from '../shared/store/directory.ts';
 
 const NAME = 'resultsCompiler';
 const ACTOR = { kind: 'system', id: NAME } as const;
@@ -71,7 +75,13 @@ export const handler = pipelineEventHandler({
         reportKeys: keys,
       },
     }) as PipelineEvent;
-    const { outcome } = await store.report({ orgId, processId, emitted: [compiled], handled: event });
+    const { outcome } = await store.report({
+      orgId,
+      processId,
+      emitted: [compiled],
+      handled: event,
+      rows: { put: [rows.reportLink(orgId, processId, { nonce: newReportNonce(), keys })] },
+    });
     logger.info('results compiled', {
       outcome,
       interviews: results.interviews,

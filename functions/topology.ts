@@ -258,8 +258,7 @@ export const topology: Topology = defineTopology([
         pattern: pipelineFact(['Notification.Requested']),
       },
     ],
-    // Reads reports to link them from the results email.
-    permissions: { table: 'readWrite', sendEmail: true, bucket: { read: ['reports/'], write: [] } },
+    permissions: { table: 'readWrite', sendEmail: true },
   },
   {
     name: 'taskReminders',

@@ -201,7 +201,7 @@ export class PipelineApi extends Construct {
           id: 'AwsSolutions-APIG4',
           reason:
             'Public by design in functions/api/route-table.ts (auth: none): the OpenAPI document, the ' +
-            'unsubscribe link in participant emails and published guides must open without an account.',
+            'unsubscribe and report links in emails and published guides must open without an account.',
         });
       }
     }

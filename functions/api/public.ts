@@ -1,19 +1,27 @@
 /**
- * The routes reachable without an account: the unsubscribe link of every participant email and the
- * stable link of a published guide. Neither trusts anything but what the store says.
+ * The routes reachable without an account: the unsubscribe link of every participant email, the
+ * report link of the results email and the stable link of a published guide. None trusts anything but
+ * what the store says.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { Id } from '../../events/envelope.ts';
 import type { Locale } from '../../events/vocabulary.ts';
+import { sameNonce } from '../../shared/mail/link-token.ts';
+import { readReportToken } from '../../shared/mail/report-link.ts';
 import { readUnsubscribeToken } from '../../shared/mail/unsubscribe.ts';
 import { documentClient, s3Client } from '../../shared/runtime/clients.ts';
 import { resources } from '../../shared/runtime/environment.ts';
 import { definePublicRoute, type Reply, reply } from '../../shared/runtime/http.ts';
 import { problems } from '../../shared/runtime/http-problem.ts';
+import { Directory, type ReportLink } from '../../shared/store/directory.ts';
 import { orgPk, participantSk, processPk } from '../../shared/store/keys.ts';
+import { presignedGet } from './files.ts';
 import { type PublishedGuide, publishedGuideSk } from './results.ts';
+
+/** The report link presigns a GET this long on each visit: enough to load, too short to pass around. */
+export const REPORT_REDIRECT_SECONDS = 300;
 
 const pages = {
   unsubscribed: {
@@ -91,6 +99,18 @@ async function unsubscribe(token: string): Promise<Locale | undefined> {
   }
 }
 
+/** The report-link row named by the token, if the token's nonce is the row's. */
+async function reportLink(token: string): Promise<ReportLink | undefined> {
+  const subject = readReportToken(token);
+  if (!subject || ![subject.orgId, subject.processId].every((id) => Id.safeParse(id).success))
+    return undefined;
+  const link = await new Directory(documentClient(), resources.tableName).reportLink(
+    subject.orgId,
+    subject.processId,
+  );
+  return link && sameNonce(subject.nonce, link.nonce) ? link : undefined;
+}
+
 const Token = z.object({ token: z.string().min(1).max(1024) });
 const unsubscribeRoute = (method: 'GET' | 'POST') =>
   definePublicRoute({
@@ -115,6 +135,31 @@ export const publicRoutes = [
   unsubscribeRoute('GET'),
   // RFC 8058 one-click: mail clients POST to the List-Unsubscribe URL (List-Unsubscribe-Post header).
   unsubscribeRoute('POST'),
+
+  definePublicRoute({
+    operationId: 'openReport',
+    tag: 'public',
+    method: 'GET',
+    path: '/reports/{token}',
+    params: Token,
+    response: {
+      status: 302,
+      description:
+        'A redirect (Location) to the results report of the place, as HTML, by a GET presigned for five minutes',
+    },
+    errors: [404],
+    handle: async ({ params }) => {
+      const link = await reportLink(params.token);
+      // People open this link from an email in a browser: a page in their languages, not JSON.
+      if (!link) return page(404, ['sv', 'fi', 'en'], 'invalid');
+      // Presigned now, with the API's current credentials: the link in the email never expires with them.
+      const location = await presignedGet(link.keys.html, REPORT_REDIRECT_SECONDS);
+      return {
+        status: 302,
+        headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+      };
+    },
+  }),
 
   definePublicRoute({
     operationId: 'getPublishedGuide',

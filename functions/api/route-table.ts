@@ -10,7 +10,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface RouteDeclaration {
   method: HttpMethod;
   path: string;
-  /** 'none' only for what must be reachable without an account: the OpenAPI document, unsubscribe links, published guides. */
+  /** 'none' only for what must be reachable without an account: the OpenAPI document, links in emails, published guides. */
   auth: 'jwt' | 'none';
   /** Roles allowed (from the verified claims); empty for public routes. */
   roles: readonly Role[];
@@ -39,6 +39,7 @@ export const apiRoutes: readonly RouteDeclaration[] = [
   open('GET', '/unsubscribe/{token}', 'Stop emails to a participant (the link in every participant email)'),
   open('POST', '/unsubscribe/{token}', 'One-click unsubscribe (RFC 8058: List-Unsubscribe-Post)'),
   open('GET', '/guides/{orgId}/{placeId}', 'A published guide, at its stable link'),
+  open('GET', '/reports/{token}', 'The results report of a place (the link in the results email)'),
   r('GET', '/places', everyone, 'List the places of the organisation'),
   r('POST', '/places', ['coordinator'], 'Register a place'),
   r(

@@ -1,6 +1,6 @@
 /**
  * What a notification is about, read from the process and its timeline (pure): the stage, task,
- * plan or workshop it names, who the audience is, and where the report and guide are.
+ * plan or workshop it names, who the audience is, and where the published guide is.
  */
 import { type EventOfType, isEvent, type PipelineEvent } from '../../events/catalog.ts';
 import type { ProcessState } from '../domain/process.ts';
@@ -12,11 +12,9 @@ import type { MailFacts } from './render.ts';
 type Requested = EventOfType<'Notification.Requested'>['data'];
 
 export interface NotificationContext {
-  /** Everything but the links, which need the runtime (a presigned URL, the public API's address). */
+  /** Everything but the links, which need the runtime (the report link's row, the public API's address). */
   facts: MailFacts;
   audience: Audience;
-  /** The HTML report to link (resultsReady). */
-  reportKey?: string;
   /** The published guide's path under the public API (guidePublished). */
   guidePath?: string;
   /** The workshop of an invitation, for its calendar file. */
@@ -87,8 +85,6 @@ export function notificationContext(
       if (invitees.length) audience.participantIds = invitees;
     }
   }
-  const compiled = latest(timeline, 'Results.Compiled');
-  if (compiled) context.reportKey = compiled.data.reportKeys.html;
   const published = latest(timeline, 'Guide.Published');
   if (published) context.guidePath = published.data.path;
   return context;

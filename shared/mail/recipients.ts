@@ -11,7 +11,7 @@ import type { Contact, Participant, PlanContacts, User } from '../store/director
 import { unsubscribePath, unsubscribeToken } from './unsubscribe.ts';
 
 export interface RecipientRef {
-  kind: 'participant' | 'user';
+  kind: 'participant' | 'user' | 'planContact';
   id: string;
 }
 
@@ -47,8 +47,8 @@ export interface Audience {
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /**
- * Plan contacts have no id of their own; they are named after their plan and place in it. The catalog
- * only knows `participant` and `user` recipients, so they are referred to as users (see the report).
+ * Plan contacts have no id of their own; they are named after their plan and place in it
+ * (`planContact` recipients: `{planId}-owner`, `{planId}-partner-{n}`), never by name or address.
  */
 export function planContactId(planId: string, slot: string): string {
   const id = `${planId}-${slot}`;
@@ -108,7 +108,7 @@ export async function resolveRecipients(input: {
     if (role === 'planOwner') {
       for (const plan of plans) {
         if (plan.owner) {
-          const ref = { kind: 'user' as const, id: planContactId(plan.planId, 'owner') };
+          const ref = { kind: 'planContact' as const, id: planContactId(plan.planId, 'owner') };
           found.push(contactable(ref, role, plan.owner, plan.owner.locale ?? state.locale));
         }
       }
@@ -116,7 +116,10 @@ export async function resolveRecipients(input: {
     if (role === 'partner') {
       for (const plan of plans) {
         plan.partners.forEach((partner, i) => {
-          const ref = { kind: 'user' as const, id: planContactId(plan.planId, `partner-${i + 1}`) };
+          const ref = {
+            kind: 'planContact' as const,
+            id: planContactId(plan.planId, `partner-${i + 1}`),
+          };
           found.push(contactable(ref, role, partner, partner.locale ?? state.locale));
         });
       }

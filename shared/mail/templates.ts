@@ -142,7 +142,6 @@ export const mailTemplates: Record<Template, Record<Locale, Build>> = {
       subject: `Resultaten från ${t.place} är klara`,
       paragraphs: [
         `Intervjuerna och workshopen i ${t.place} är sammanställda till en bild av orten: teman, behov, önskemål och idéer.`,
-        'Länken gäller i sju dagar.',
       ],
       action: { label: 'Läs rapporten', url: need('reportUrl') },
     }),
@@ -150,7 +149,6 @@ export const mailTemplates: Record<Template, Record<Locale, Build>> = {
       subject: `Tulokset valmiina: ${t.place}`,
       paragraphs: [
         `Taajaman ${t.place} haastattelut ja työpaja on koottu yhdeksi kuvaksi: teemat, tarpeet, toiveet ja ideat.`,
-        'Linkki on voimassa seitsemän päivää.',
       ],
       action: { label: 'Lue raportti', url: need('reportUrl') },
     }),
@@ -158,7 +156,6 @@ export const mailTemplates: Record<Template, Record<Locale, Build>> = {
       subject: `The results from ${t.place} are ready`,
       paragraphs: [
         `The interviews and the workshop in ${t.place} are compiled into one picture of the place: themes, needs, wishes and ideas.`,
-        'The link is valid for seven days.',
       ],
       action: { label: 'Read the report', url: need('reportUrl') },
     }),

@@ -21,12 +21,16 @@ export function loggerFor(serviceName: string): Logger {
 export function pipelineEventHandler<const T extends PipelineEventType>(options: {
   name: string;
   accepts: readonly T[];
-  handle: (event: EventOfType<T>, context: { logger: Logger; raw: BusEvent }) => Promise<void>;
+  /** `context` is Lambda's: its remaining time bounds work that must finish within this invocation. */
+  handle: (
+    event: EventOfType<T>,
+    context: { logger: Logger; raw: BusEvent; context: Context },
+  ) => Promise<void>;
 }) {
   const logger = loggerFor(options.name);
   return middy<BusEvent, void, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(async (raw) => {
+    .handler(async (raw, context) => {
       const event = catalog.parseAccepted(raw.detail, options.accepts) as EventOfType<T>;
       // Ids and types only: events carry no personal data, and logs carry none either.
       logger.appendKeys({
@@ -35,6 +39,6 @@ export function pipelineEventHandler<const T extends PipelineEventType>(options:
         processId: event.metadata.processId,
         ...(raw['replay-name'] ? { replay: raw['replay-name'] } : {}),
       });
-      await options.handle(event, { logger, raw });
+      await options.handle(event, { logger, raw, context });
     });
 }

@@ -1,11 +1,12 @@
 /**
  * The organisation's directory: places, users (facilitators, coordinators), and the personal data of
  * participants and plan contacts. Personal data lives only in these rows, never in events or logs,
- * so erasing a participant is deleting one row's fields.
+ * so erasing a participant is deleting one row's fields. Also the rows that links in emails open
+ * (a process's report link).
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgeGroup, Locale, Role, Sector } from '../../events/vocabulary.ts';
-import { orgPk, participantSk, placeSk, planContactsSk, processPk, userSk } from './keys.ts';
+import { orgPk, participantSk, placeSk, planContactsSk, processPk, REPORT_LINK_SK, userSk } from './keys.ts';
 
 export interface Place {
   placeId: string;
@@ -53,6 +54,13 @@ export interface PlanContacts {
   partners: Contact[];
 }
 
+/** What `/reports/{token}` opens: the report files of a process, and the nonce its tokens must carry. */
+export interface ReportLink {
+  /** Compared with the nonce in the results email's report link (shared/mail/report-link.ts). */
+  nonce: string;
+  keys: { markdown: string; html: string; json: string };
+}
+
 export class PlaceExistsError extends Error {
   override readonly name = 'PlaceExistsError';
   constructor(placeId: string) {
@@ -85,6 +93,13 @@ export const rows = {
     sk: planContactsSk(contacts.planId),
     itemType: 'planContacts',
     ...contacts,
+  }),
+  /** Written once, with Results.Compiled: a redelivery is a duplicate and leaves the nonce alone. */
+  reportLink: (orgId: string, processId: string, link: ReportLink) => ({
+    pk: processPk(orgId, processId),
+    sk: REPORT_LINK_SK,
+    itemType: 'reportLink',
+    ...link,
   }),
 };
 
@@ -150,8 +165,19 @@ export class Directory {
     return this.#get<PlanContacts>(processPk(orgId, processId), planContactsSk(planId));
   }
 
-  async #get<T>(pk: string, sk: string): Promise<T | undefined> {
-    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk, sk } }));
+  /** A consistent read: the notifier reads it right after the transaction that wrote it is published. */
+  async reportLink(orgId: string, processId: string): Promise<ReportLink | undefined> {
+    return this.#get<ReportLink>(processPk(orgId, processId), REPORT_LINK_SK, true);
+  }
+
+  async #get<T>(pk: string, sk: string, consistent = false): Promise<T | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk, sk },
+        ...(consistent ? { ConsistentRead: true } : {}),
+      }),
+    );
     return Item ? (strip(Item) as T) : undefined;
   }
 

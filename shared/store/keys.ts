@@ -7,6 +7,8 @@ export const STATE_SK = 'STATE';
 export const eventSk = (eventId: string) => `EVENT#${eventId}`;
 export const outboxSk = (eventId: string) => `OUTBOX#${eventId}`;
 export const inboxSk = (eventId: string) => `INBOX#${eventId}`;
+/** The stable link to a process's results report, `/reports/{token}` (written with Results.Compiled). */
+export const REPORT_LINK_SK = 'REPORTLINK';
 
 /** byOrg index: the board, every process of an organisation by method and stage. */
 export const boardGsiPk = (orgId: string) => `ORG#${orgId}#BOARD`;

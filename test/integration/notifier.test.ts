@@ -9,10 +9,11 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as E from '../../events/catalog.ts';
 import { isEvent, type PipelineEvent } from '../../events/catalog.ts';
-import { PIPELINE_SOURCE } from '../../functions/topology.ts';
+import { PIPELINE_SOURCE, topology } from '../../functions/topology.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.ts';
 import { listOutbox, readMessage } from '../../local/ses/index.ts';
 import { handle, type Input } from '../../shared/domain/process.ts';
+import { newReportNonce } from '../../shared/mail/report-link.ts';
 import { Directory, rows } from '../../shared/store/directory.ts';
 import { changeProcess } from '../../shared/store/process-store.ts';
 import { closeWorkshop, command, registerInterview, startCommand, summarise } from '../support/process.ts';
@@ -27,7 +28,8 @@ const context = {
 const REPORT_HTML = '<!doctype html><title>Resultat för Hede</title><h1>Resultat för Hede</h1>';
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ topology: [] });
+  // The API only: the links in the emails (report, unsubscribe) open through the local gateway.
+  cloud = await startLocalCloud({ topology: topology.filter((fn) => fn.name === 'api') });
   Object.assign(process.env, cloud.environment, { POWERTOOLS_LOG_LEVEL: 'ERROR' });
 });
 afterAll(() => cloud?.stop());
@@ -145,6 +147,16 @@ async function seed() {
     }),
   );
   const second = await apply([{ kind: 'fact', event: compiled }]);
+  // What the results compiler writes with Results.Compiled: the row the report link opens.
+  await documentClient().send(
+    new PutCommand({
+      TableName: cloud.endpoints.table,
+      Item: rows.reportLink(ids.orgId, ids.processId, {
+        nonce: newReportNonce(),
+        keys: E.ResultsCompiled.example.reportKeys,
+      }),
+    }),
+  );
   const requested = (template: E.Template) =>
     [...first, ...second].find(
       (e) => isEvent(e, 'Notification.Requested') && e.data.template === template,
@@ -188,11 +200,15 @@ describe('notifier on the local runtime', () => {
     expect(anna?.text).toContain(`Unsubscribe: ${anna?.listUnsubscribe?.slice(1, -1)}`);
     expect(byRecipient['eva@samskapa.example']?.listUnsubscribe).toBeUndefined();
 
-    // The report link is a presigned GET that the local S3 answers with the report.
+    // The report link is the API's stable link; it redirects to a fresh presigned GET of the local S3.
     const link = /Read the report: (\S+)/.exec(anna?.text ?? '')?.[1];
-    expect(link).toBeDefined();
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/reports\/[A-Za-z0-9_-]+$/);
+    const redirect = await fetch(link as string, { redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(new URL(redirect.headers.get('location') ?? '').searchParams.get('X-Amz-Expires')).toBe('300');
     const response = await fetch(link as string);
     expect(response.status).toBe(200);
+    expect(response.redirected).toBe(true);
     expect(await response.text()).toBe(REPORT_HTML);
 
     const timeline = await processes().timeline(ids.orgId, ids.processId);

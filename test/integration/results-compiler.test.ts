@@ -1,7 +1,8 @@
 /**
  * The results compiler against the local runtime with the real SDK: a process written through the
  * engine and the store reaches the results stage; the compiler writes the three report files to S3
- * and reports Results.Compiled once, however often the stage start is delivered.
+ * and reports Results.Compiled, with the row its report link opens, once, however often the stage
+ * start is delivered.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
@@ -10,6 +11,7 @@ import { isEvent, type PipelineEvent } from '../../events/catalog.ts';
 import { PIPELINE_SOURCE } from '../../functions/topology.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.ts';
 import { handle, type Input } from '../../shared/domain/process.ts';
+import { Directory } from '../../shared/store/directory.ts';
 import { changeProcess } from '../../shared/store/process-store.ts';
 import {
   closeWorkshop,
@@ -88,9 +90,13 @@ describe('results compiler on the local runtime', () => {
     const started = emitted.find((e) => isEvent(e, 'Stage.Started') && e.data.stage === 'results');
     if (!started) throw new Error('the process did not reach the results stage');
 
-    const { handler, reportKeys, s3Client, processes } = await runtime();
-    // Delivered twice, as EventBridge may.
+    const { handler, reportKeys, s3Client, processes, documentClient } = await runtime();
+    // Delivered twice, as EventBridge may: the second is a duplicate and leaves the report link alone.
     await handler(busEvent(started), context);
+    const link = await new Directory(documentClient(), cloud.endpoints.table).reportLink(
+      ids.orgId,
+      ids.processId,
+    );
     await handler(busEvent(started), context);
 
     const keys = reportKeys('org-jh', 'hede', 'proc-hede');
@@ -119,5 +125,10 @@ describe('results compiler on the local runtime', () => {
       actor: { kind: 'system', id: 'resultsCompiler' },
     });
     expect(compiled[0]?.data).toMatchObject({ interviews: 3, reportKeys: keys });
+
+    expect(link).toEqual({ nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), keys });
+    expect(
+      await new Directory(documentClient(), cloud.endpoints.table).reportLink(ids.orgId, ids.processId),
+    ).toEqual(link);
   });
 });

@@ -34,8 +34,10 @@ import { handler } from '../../functions/api/handler.ts';
 import { apiRoutes } from '../../functions/api/route-table.ts';
 import { routes } from '../../functions/api/routes.ts';
 import { handle, type ProcessState } from '../../shared/domain/process.ts';
+import { reportToken } from '../../shared/mail/report-link.ts';
 import { unsubscribeToken } from '../../shared/mail/unsubscribe.ts';
 import { type HttpEvent, httpApi } from '../../shared/runtime/http.ts';
+import { rows } from '../../shared/store/directory.ts';
 
 vi.hoisted(() => {
   for (const name of Object.keys(process.env))
@@ -353,6 +355,7 @@ const answers = {
 const badInput: Record<string, { options: RequestOptions; errors: string[] }> = {
   'GET /unsubscribe/{token}': { options: { path: { token: 'x'.repeat(2000) } }, errors: ['path.token'] },
   'POST /unsubscribe/{token}': { options: { path: { token: 'x'.repeat(2000) } }, errors: ['path.token'] },
+  'GET /reports/{token}': { options: { path: { token: 'x'.repeat(2000) } }, errors: ['path.token'] },
   'GET /guides/{orgId}/{placeId}': {
     options: { path: { orgId: 'org jh', placeId: 'hede' } },
     errors: ['path.orgId'],
@@ -1314,6 +1317,51 @@ describe('unsubscribe', () => {
     expect(refused.text).toContain('Länken gäller inte');
     const garbage = await call('GET /unsubscribe/{token}', { claims: null, path: { token: 'not-a-token' } });
     expect(garbage.status).toBe(404);
+  });
+});
+
+describe('report links', () => {
+  const keys = E.ResultsCompiled.example.reportKeys;
+  const storeLink = () => {
+    const row = rows.reportLink(ORG, processId, { nonce: 'nonce-report', keys });
+    table.set(at(row.pk, row.sk), row);
+  };
+
+  it('the link in the results email redirects to the report, presigned for five minutes on each visit', async () => {
+    storeLink();
+    const token = reportToken({ orgId: ORG, processId }, 'nonce-report');
+    const answer = await call('GET /reports/{token}', { claims: null, path: { token } });
+    expect(answer.status).toBe(302);
+    expect(answer.text).toBe('');
+    expect(answer.headers['cache-control']).toBe('no-store');
+    const location = new URL(String(answer.headers.location));
+    expect(location.pathname.endsWith(keys.html)).toBe(true);
+    expect(location.searchParams.get('X-Amz-Expires')).toBe('300');
+    expect(location.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    expect(dynamo.commandCalls(GetCommand).at(-1)?.args[0].input).toMatchObject({
+      Key: { pk: `ORG#${ORG}#PROC#${processId}`, sk: 'REPORTLINK' },
+    });
+    expect(writes()).toHaveLength(0);
+  });
+
+  it('is a 404 page in sv, fi and en for a wrong nonce, an unknown process, another organisation or no token of ours', async () => {
+    storeLink();
+    const notFound = async (token: string) => {
+      const answer = await call('GET /reports/{token}', { claims: null, path: { token } });
+      expect(answer.status, token).toBe(404);
+      expect(answer.type).toBe('text/html; charset=utf-8');
+      expect(answer.text).toContain('Länken gäller inte');
+      expect(answer.headers).not.toHaveProperty('location');
+    };
+    await notFound(reportToken({ orgId: ORG, processId }, 'guessed'));
+    await notFound(reportToken({ orgId: ORG, processId: 'proc-other' }, 'nonce-report'));
+    await notFound(reportToken({ orgId: 'org-other', processId }, 'nonce-report'));
+    await notFound(reportToken({ orgId: '../x', processId }, 'nonce-report'));
+    await notFound('not-a-token');
+    // Before the results are compiled there is no row at all.
+    table.delete(at(`ORG#${ORG}#PROC#${processId}`, 'REPORTLINK'));
+    await notFound(reportToken({ orgId: ORG, processId }, 'nonce-report'));
+    expect(s3.calls()).toHaveLength(0);
   });
 });
 

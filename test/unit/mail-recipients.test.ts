@@ -103,12 +103,12 @@ describe('resolveRecipients', () => {
     expect(recipients.map((r) => r.ref.id)).toEqual(['p-2']);
   });
 
-  it('finds plan owners and partners in the plan contacts, named by plan and slot', async () => {
+  it('finds plan owners and partners in the plan contacts, planContact recipients named by plan and slot', async () => {
     const recipients = await resolve(['planOwner', 'partner']);
-    expect(recipients.map((r) => [r.ref.id, r.role, r.locale, r.address])).toEqual([
-      ['plan-1-owner', 'planOwner', 'en', 'owner@example.org'],
-      ['plan-1-partner-1', 'partner', 'sv', 'camping@example.org'],
-      ['plan-1-partner-2', 'partner', 'sv', 'eva@example.org'],
+    expect(recipients.map((r) => [r.ref.kind, r.ref.id, r.role, r.locale, r.address])).toEqual([
+      ['planContact', 'plan-1-owner', 'planOwner', 'en', 'owner@example.org'],
+      ['planContact', 'plan-1-partner-1', 'partner', 'sv', 'camping@example.org'],
+      ['planContact', 'plan-1-partner-2', 'partner', 'sv', 'eva@example.org'],
     ]);
     expect(planContactId('p'.repeat(60), 'partner-12')).toMatch(/^plan-[0-9a-z]+-partner-12$/);
   });

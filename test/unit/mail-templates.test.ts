@@ -86,6 +86,14 @@ describe('the templates', () => {
     expect(renderEmail('guidePublished', 'sv', facts).text).toContain(`Läs guiden: ${facts.guideUrl}`);
   });
 
+  it('promises no expiry for the report link: it is stable, the API presigns on each visit', () => {
+    for (const locale of ['sv', 'fi', 'en'] as const) {
+      expect(renderEmail('resultsReady', locale, facts).text).not.toMatch(
+        /sju dagar|seitsemän päivää|seven days/,
+      );
+    }
+  });
+
   it('escapes what people typed', () => {
     const email = renderEmail('planApproved', 'en', {
       ...facts,

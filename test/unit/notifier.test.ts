@@ -1,5 +1,5 @@
 /**
- * The notifier with mocked SES, S3 and DynamoDB. The table is a small in-memory fake behind both the
+ * The notifier with mocked SES and DynamoDB. The table is a small in-memory fake behind both the
  * document client (store, directory) and the low-level client (Powertools idempotency), so redelivery
  * and retries run through the real idempotency code.
  */
@@ -13,7 +13,6 @@ import {
   TransactionCanceledException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import {
   DynamoDBDocumentClient,
@@ -28,8 +27,10 @@ import * as E from '../../events/catalog.ts';
 import { isEvent, type PipelineEvent } from '../../events/catalog.ts';
 import { EVENTS_PER_REPORT, handler } from '../../functions/notifier.ts';
 import { PIPELINE_SOURCE } from '../../functions/topology.ts';
+import { NotFoundError } from '../../shared/domain/errors.ts';
+import { readReportToken } from '../../shared/mail/report-link.ts';
 import { MissingMailDataError } from '../../shared/mail/templates.ts';
-import type { Participant } from '../../shared/store/directory.ts';
+import { type Participant, rows } from '../../shared/store/directory.ts';
 import {
   closeWorkshop,
   command,
@@ -51,7 +52,6 @@ vi.hoisted(() => {
 const docs = mockClient(DynamoDBDocumentClient);
 const dynamo = mockClient(DynamoDBClient);
 const ses = mockClient(SESv2Client);
-mockClient(S3Client); // presigning signs locally; nothing is sent to S3
 const context = {
   functionName: 'notifier',
   awsRequestId: 'req-1',
@@ -257,6 +257,12 @@ function seed(options: { participants?: Item[]; facilitatorInDirectory?: boolean
     owner: { name: 'Ordföranden', email: 'owner@example.org', locale: 'sv' },
     partners: [{ name: 'Kommunens kontakt', email: 'kommun@example.org', locale: 'en' }],
   });
+  // Written by the results compiler with Results.Compiled: what the results email links to.
+  const link = rows.reportLink('org-jh', 'proc-hede', {
+    nonce: 'nonce-report',
+    keys: E.ResultsCompiled.example.reportKeys,
+  });
+  table.set(at(link.pk, link.sk), link);
   const requested = (template: E.Template) =>
     events.find((e) => isEvent(e, 'Notification.Requested') && e.data.template === template) as PipelineEvent;
   return { events, requested };
@@ -335,7 +341,7 @@ describe('notifier', () => {
     expect(table.has(at(PK, `INBOX#${request.metadata.id}`))).toBe(true);
   });
 
-  it('sends participants the results with a 7-day report link, an unsubscribe link and List-Unsubscribe headers', async () => {
+  it('sends participants the results with the stable report link, an unsubscribe link and List-Unsubscribe headers', async () => {
     const { requested } = seed();
     const request = requested('resultsReady');
     const { notificationId } = request.data as { notificationId: string };
@@ -357,10 +363,17 @@ describe('notifier', () => {
       .replace(/=\r\n/g, '')
       .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
     const text = /Read the report: (\S+)/.exec(decoded);
+    // Not a presigned URL (it would die with the signing credentials): the public API presigns per visit.
     const link = new URL(text?.[1] ?? 'http://missing');
-    expect(link.pathname).toBe('/reports/org-jh/hede/proc-hede/report.html');
-    expect(link.searchParams.get('X-Amz-Expires')).toBe('604800');
-    expect(link.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    expect(link.origin).toBe('https://api.samskapa.example');
+    const [, token = ''] = /^\/reports\/([A-Za-z0-9_-]+)$/.exec(link.pathname) ?? [];
+    expect(readReportToken(token)).toEqual({
+      orgId: 'org-jh',
+      processId: 'proc-hede',
+      nonce: 'nonce-report',
+    });
+    expect(link.search).toBe('');
+    expect(decoded).not.toMatch(/seven days|X-Amz-/);
 
     const byRecipient = Object.fromEntries(
       outcomes(notificationId).map((e) => [
@@ -447,7 +460,7 @@ describe('notifier', () => {
     expect(sent).toHaveLength(1);
   });
 
-  it('emails the plan owner and partners of the approved plan, each in their language', async () => {
+  it('emails the plan owner and partners of the approved plan, each in their language, as planContact recipients', async () => {
     const { requested } = seed();
     const request = requested('planApproved');
     await handler(busEvent(request), context);
@@ -459,9 +472,12 @@ describe('notifier', () => {
       'kommun@example.org': 'The plan “Ny brygga” is approved',
     });
     const recipients = outcomes((request.data as { notificationId: string }).notificationId).map(
-      (e) => (e.data as { recipient: { id: string } }).recipient.id,
+      (e) => (e.data as { recipient: { kind: string; id: string } }).recipient,
     );
-    expect(recipients.sort()).toEqual(['plan-1-owner', 'plan-1-partner-1']);
+    expect(recipients.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      { kind: 'planContact', id: 'plan-1-owner' },
+      { kind: 'planContact', id: 'plan-1-partner-1' },
+    ]);
   });
 
   it('tells the assignee of a task, not every facilitator', async () => {
@@ -506,11 +522,47 @@ describe('notifier', () => {
 
   it('sends nothing when the email would miss a fact, and throws so the event is retried', async () => {
     const { requested } = seed();
-    const request = requested('resultsReady');
+    const request = requested('planApproved');
     for (const [key, item] of table) {
-      if (item.itemType === 'event' && String(item.detail).includes('"Results.Compiled"')) table.delete(key);
+      if (item.itemType === 'event' && String(item.detail).includes('"Plan.Proposed"')) table.delete(key);
     }
     await expect(handler(busEvent(request), context)).rejects.toThrow(MissingMailDataError);
     expect(sent).toHaveLength(0);
+  });
+
+  it('sends no results email without the report-link row, and says which row is missing', async () => {
+    const { requested } = seed();
+    table.delete(at(PK, 'REPORTLINK'));
+    const failure = handler(busEvent(requested('resultsReady')), context);
+    await expect(failure).rejects.toThrow(NotFoundError);
+    await expect(failure).rejects.toThrow(
+      'the report link (REPORTLINK row) of process proc-hede was not found',
+    );
+    expect(sent).toHaveLength(0);
+  });
+
+  it('leases each send for the time Lambda says the invocation has left, or the declared timeout', async () => {
+    const { requested } = seed();
+    const leases = () =>
+      dynamo
+        .commandCalls(PutItemCommand)
+        .map((c) => Number(c.args[0].input.Item?.in_progress_expiration?.N))
+        .filter((n) => Number.isFinite(n));
+    const before = Date.now();
+    await handler(busEvent(requested('stageCompleted')), {
+      ...context,
+      getRemainingTimeInMillis: () => 5_000,
+    });
+    const [short] = leases();
+    expect(short).toBeGreaterThanOrEqual(before + 4_000);
+    expect(short).toBeLessThanOrEqual(Date.now() + 5_000);
+
+    dynamo.resetHistory();
+    const { getRemainingTimeInMillis: _, ...withoutClock } = context;
+    const start = Date.now();
+    await handler(busEvent(requested('taskAssigned')), withoutClock as Context);
+    const [declared] = leases();
+    expect(declared).toBeGreaterThanOrEqual(start + 29_000);
+    expect(declared).toBeLessThanOrEqual(Date.now() + 30_000);
   });
 });

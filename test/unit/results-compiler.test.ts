@@ -140,6 +140,56 @@ describe('results compiler', () => {
     expect(compiled.data.themes[0]).toMatchObject({ theme: 'friluftsliv', rank: 1 });
   });
 
+  it('writes the report-link row in the same transaction: the report keys and a random nonce', async () => {
+    const { state, events, started } = enteringResults();
+    given(state, events);
+    await handler(busEvent(started), context);
+    const [link, ...more] = transactionItems().filter((i) => i.Put?.Item?.sk === 'REPORTLINK');
+    expect(more).toHaveLength(0);
+    expect(link?.Put?.Item).toEqual({
+      pk: 'ORG#org-jh#PROC#proc-hede',
+      sk: 'REPORTLINK',
+      itemType: 'reportLink',
+      nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      keys: reportKeys('org-jh', 'hede', 'proc-hede'),
+    });
+    // Not derivable from anything public (the event ids are in every timeline): another run draws another.
+    docs.resetHistory();
+    await handler(busEvent(started), context);
+    const again = transactionItems().find((i) => i.Put?.Item?.sk === 'REPORTLINK');
+    expect(again?.Put?.Item?.nonce).not.toBe(link?.Put?.Item?.nonce);
+  });
+
+  it('keeps the first nonce on a redelivery: the inbox cancels the whole transaction, row included', async () => {
+    const { state, events, started } = enteringResults();
+    given(state, events);
+    const rows = new Map<string, Record<string, unknown>>();
+    docs.on(TransactWriteCommand).callsFake((input) => {
+      const items = input.TransactItems ?? [];
+      const reasons = items.map(
+        (i: { Put?: { Item: Record<string, unknown>; ConditionExpression?: string } }) =>
+          i.Put?.ConditionExpression === 'attribute_not_exists(pk)' &&
+          rows.has(`${i.Put.Item.pk}|${i.Put.Item.sk}`)
+            ? { Code: 'ConditionalCheckFailed' }
+            : { Code: 'None' },
+      );
+      if (reasons.some((r: { Code: string }) => r.Code !== 'None'))
+        throw new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: reasons,
+        });
+      for (const i of items) if (i.Put) rows.set(`${i.Put.Item.pk}|${i.Put.Item.sk}`, i.Put.Item);
+      return {};
+    });
+    await handler(busEvent(started), context);
+    const first = rows.get('ORG#org-jh#PROC#proc-hede|REPORTLINK')?.nonce;
+    expect(first).toEqual(expect.any(String));
+    await expect(handler(busEvent(started), context)).resolves.toBeUndefined();
+    expect(docs.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(rows.get('ORG#org-jh#PROC#proc-hede|REPORTLINK')?.nonce).toBe(first);
+  });
+
   it('does nothing twice on a redelivery: the inbox refuses the transaction and the handler succeeds', async () => {
     const { state, events, started } = enteringResults();
     given(state, events);
