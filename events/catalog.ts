@@ -535,7 +535,7 @@ export const NotificationRequested = defineEvent({
  * Recipients are referred to by id; the address lives in the store. Plan contacts (a plan's owner and
  * partners) have no id of their own: theirs is `{planId}-owner` or `{planId}-partner-{n}`.
  */
-const RecipientRef = z.object({ kind: z.enum(['participant', 'user', 'planContact']), id: Id });
+export const RecipientRef = z.object({ kind: z.enum(['participant', 'user', 'planContact']), id: Id });
 
 export const NotificationSent = defineEvent({
   type: 'Notification.Sent',
@@ -561,8 +561,9 @@ export const NotificationSent = defineEvent({
 export const NotificationFailed = defineEvent({
   type: 'Notification.Failed',
   version: 1,
-  description: 'An email could not be sent after retries, or SES reported a bounce or complaint.',
-  producers: ['notifier'],
+  description:
+    'An email could not be sent, or SES reported it bounced (permanently), drew a complaint or was rejected after it was sent.',
+  producers: ['notifier', 'emailFeedback'],
   data: z.object({
     notificationId: Id,
     template: Template,

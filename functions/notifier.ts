@@ -6,6 +6,7 @@ import { deterministicEventId } from '../events/envelope.ts';
 import { NotFoundError } from '../shared/domain/errors.ts';
 import { composeEmail } from '../shared/mail/compose.ts';
 import { NOBODY, notificationContext, refKey, reportedRecipients } from '../shared/mail/facts.ts';
+import { mailTags } from '../shared/mail/feedback.ts';
 import { type Recipient, resolveRecipients } from '../shared/mail/recipients.ts';
 import { reportPath, reportToken } from '../shared/mail/report-link.ts';
 import { idempotencyClient, oncePerRecipient, type SendOutcome } from '../shared/mail/sender.ts';
@@ -74,6 +75,7 @@ export const handler = pipelineEventHandler({
 
     const send = oncePerRecipient({
       ses: sesClient(),
+      configurationSet: resources.emailConfigurationSet,
       tableName: resources.tableName,
       client: idempotencyClient(),
       partition: processPk(orgId, processId),
@@ -90,17 +92,16 @@ export const handler = pipelineEventHandler({
 
     const outcomes = await mapLimit(pending, SEND_CONCURRENCY, async (recipient) => {
       if (recipient.excluded || !recipient.address) return { recipient, outcome: undefined };
-      const outcome = await send({
-        notificationId,
-        recipient: recipient.ref,
-        email: composeEmail({
-          template,
-          recipient: { ...recipient, address: recipient.address },
-          facts,
-          from: resources.emailFrom,
-          ...(invitation ? { invitation } : {}),
-        }),
+      const email = composeEmail({
+        template,
+        recipient: { ...recipient, address: recipient.address },
+        facts,
+        from: resources.emailFrom,
+        ...(invitation ? { invitation } : {}),
       });
+      // Ids only: SES returns them with a bounce or complaint (functions/email-feedback.ts).
+      email.tags = mailTags({ orgId, processId, notificationId, template, recipient: recipient.ref });
+      const outcome = await send({ notificationId, recipient: recipient.ref, email });
       return { recipient, outcome };
     });
 

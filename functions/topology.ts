@@ -8,7 +8,7 @@ import { apiRoutes } from './api/route-table.ts';
 
 /** The custom bus that carries the pipeline's domain events (published from the outbox). */
 export const PIPELINE_BUS = 'samskapa';
-/** S3 "Object Created" notifications arrive on the account's default bus, as on AWS. */
+/** S3 "Object Created" notifications and SES email events arrive on the account's default bus, as on AWS. */
 export const DEFAULT_BUS = 'default';
 /** The `source` of every domain event the outbox pipe publishes. */
 export const PIPELINE_SOURCE = 'samskapa.pipeline';
@@ -16,6 +16,19 @@ export const PIPELINE_SOURCE = 'samskapa.pipeline';
 export const SCHEDULER_SOURCE = 'samskapa.scheduler';
 /** The bucket for recordings, reports and guides (on AWS the name carries the stack). */
 export const FILES_BUCKET = 'samskapa-files';
+/** The `source` of the email events SES publishes through a configuration set. */
+export const SES_SOURCE = 'aws.ses';
+/**
+ * The detail-types of the SES events that say an email did not reach its reader (EventBridge's SES
+ * reference): a bounce, a complaint, a reject (SES found a virus) and a rendering failure (templated
+ * sends only). The configuration set publishes these and no others (infra/email.ts).
+ */
+export const EMAIL_FEEDBACK_TYPES = [
+  'Email Bounced',
+  'Email Complaint Received',
+  'Email Rejected',
+  'Email Rendering Failed',
+] as const;
 
 /** How every function finds its resources: the same variables are set by infra/ and by local/. */
 export const RESOURCE_ENVIRONMENT = {
@@ -26,6 +39,11 @@ export const RESOURCE_ENVIRONMENT = {
   publicApiUrl: 'PUBLIC_API_URL',
   /** The verified sender of every email. */
   emailFrom: 'EMAIL_FROM',
+  /**
+   * The SES configuration set every email is sent with: SES publishes its bounces and complaints to
+   * EventBridge only through one. Optional: without it emails go out untracked.
+   */
+  emailConfigurationSet: 'EMAIL_CONFIGURATION_SET',
   /** Scheduler: the group reminders are created in, and the role they put events on the bus with. */
   scheduleGroup: 'SCHEDULE_GROUP',
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
@@ -259,6 +277,20 @@ export const topology: Topology = defineTopology([
       },
     ],
     permissions: { table: 'readWrite', sendEmail: true },
+  },
+  {
+    name: 'emailFeedback',
+    description: "Turns SES bounces and complaints on the notifier's emails into Notification.Failed",
+    entry: 'functions/email-feedback.ts',
+    triggers: [
+      {
+        kind: 'event',
+        rule: 'email-feedback',
+        bus: DEFAULT_BUS,
+        pattern: { source: [SES_SOURCE], 'detail-type': [...EMAIL_FEEDBACK_TYPES] },
+      },
+    ],
+    permissions: { table: 'readWrite' },
   },
   {
     name: 'taskReminders',

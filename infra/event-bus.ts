@@ -17,7 +17,7 @@ import { LogGroupTargetInput } from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PIPELINE_SOURCE, SCHEDULER_SOURCE } from '../functions/topology.ts';
+import { EMAIL_FEEDBACK_TYPES, PIPELINE_SOURCE, SCHEDULER_SOURCE } from '../functions/topology.ts';
 import { DeliveredTarget } from './delivery.ts';
 import type { FailureQueues } from './failure-queues.ts';
 
@@ -25,13 +25,8 @@ import type { FailureQueues } from './failure-queues.ts';
 export const FORWARDED_SOURCES = ['aws.s3', 'aws.ses'] as const;
 /** The only sources the pipeline bus accepts: the outbox pipe, the reminders' schedules, forwarded AWS events. */
 export const ALLOWED_SOURCES = [PIPELINE_SOURCE, SCHEDULER_SOURCE, ...FORWARDED_SOURCES];
-/** SES event types that mean an email did not reach its recipient. */
-export const EMAIL_FAILURE_TYPES = [
-  'Email Bounced',
-  'Email Complaint Received',
-  'Email Rejected',
-  'Email Rendering Failed',
-];
+/** SES event types that mean an email did not reach its recipient (declared in the topology). */
+export const EMAIL_FAILURE_TYPES: string[] = [...EMAIL_FEEDBACK_TYPES];
 /** Names of the rules the stack adds besides the topology's; the agreement test skips these. */
 export const INFRASTRUCTURE_RULES = {
   events: 'event-log',

@@ -45,7 +45,6 @@ export const REPOSITORY_ROOT = join(import.meta.dirname, '..');
  * function gets, as locally): what a function with that permission may want to know on AWS.
  */
 export const AWS_ENVIRONMENT = {
-  emailConfigurationSet: 'EMAIL_CONFIGURATION_SET',
   scheduleDeadLetterQueueArn: 'SCHEDULE_DEAD_LETTER_QUEUE_ARN',
   failureQueuePrefix: 'FAILURE_QUEUE_PREFIX',
   functionNamePrefix: 'FUNCTION_NAME_PREFIX',
@@ -125,6 +124,7 @@ export class PipelineFunctions extends Construct {
       eventBusName: bus.busName,
       publicApiUrl,
       emailFrom: email.sender,
+      emailConfigurationSet: email.configurationSetName,
       scheduleGroup: schedules.groupName,
       schedulerRoleArn: schedules.role.roleArn,
     };
@@ -137,7 +137,7 @@ export class PipelineFunctions extends Construct {
   }
 
   #function(declaration: FunctionDeclaration): nodejs.NodejsFunction {
-    const { bus, email, schedules, prefix } = this.#props;
+    const { bus, schedules, prefix } = this.#props;
     const functionName = this.functionName(declaration.name);
     const entry = join(this.#props.root, declaration.entry);
     if (!existsSync(entry)) {
@@ -190,9 +190,6 @@ export class PipelineFunctions extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...declaration.environment,
         ...this.#resourceEnvironment(),
-        ...(permissions.sendEmail
-          ? { [AWS_ENVIRONMENT.emailConfigurationSet]: email.configurationSetName }
-          : {}),
         ...(permissions.createSchedules
           ? { [AWS_ENVIRONMENT.scheduleDeadLetterQueueArn]: schedules.deadLetterQueue.queueArn }
           : {}),

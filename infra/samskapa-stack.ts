@@ -161,6 +161,10 @@ export class SamskapaStack extends Stack {
       value: this.bus.bus.eventBusName,
       description: 'The pipeline bus',
     });
+    new CfnOutput(this, 'EventArchiveName', {
+      value: this.bus.archive.archiveName,
+      description: 'The archive of the pipeline bus (samskapa replay)',
+    });
     new CfnOutput(this, 'FilesBucketName', {
       value: this.data.bucket.bucketName,
       description: 'Recordings, reports, guides',

@@ -31,6 +31,11 @@ export const LOCAL_REGION = 'eu-north-1';
 export const LOCAL_ACCOUNT = '000000000000';
 /** The sender of every local email; SES v2 locally accepts any. */
 export const LOCAL_SENDER = 'samskapa@samskapa.local';
+/**
+ * The configuration set every local email is sent with, so the mailbox simulator's bounces and
+ * complaints come back as events, through the same code path as on AWS.
+ */
+export const LOCAL_CONFIGURATION_SET = 'samskapa-local';
 
 export interface LocalCloudOptions {
   /** Keep data (tables, files, emails, archive, queues) in this folder; in memory/temp when absent. */
@@ -143,9 +148,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         log,
       }),
       startSes({
+        // SES publishes to the account's default bus only, as S3 does.
+        publish: async (entry) =>
+          assertAccepted(await requireBus().putEvents([{ ...entry, EventBusName: DEFAULT_BUS }])),
+        configurationSets: [LOCAL_CONFIGURATION_SET],
         ...(dataDir ? { dataDir } : {}),
         port: options.ports?.ses ?? 0,
         region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT,
         clock,
         log,
       }),
@@ -214,6 +224,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       [RESOURCE_ENVIRONMENT.eventBusName]: PIPELINE_BUS,
       [RESOURCE_ENVIRONMENT.publicApiUrl]: httpApi.endpoint,
       [RESOURCE_ENVIRONMENT.emailFrom]: LOCAL_SENDER,
+      [RESOURCE_ENVIRONMENT.emailConfigurationSet]: LOCAL_CONFIGURATION_SET,
       [RESOURCE_ENVIRONMENT.scheduleGroup]: 'default',
       [RESOURCE_ENVIRONMENT.schedulerRoleArn]: `arn:aws:iam::${LOCAL_ACCOUNT}:role/samskapa-scheduler`,
     };

@@ -1,7 +1,9 @@
 /**
  * SES v2 for the local runtime: an HTTP endpoint speaking the SES v2 REST-JSON protocol for
  * SendEmail. Every accepted message becomes `<dataDir>/outbox/<MessageId>.eml`, which the console
- * lists (outbox.ts); nothing leaves the machine.
+ * lists (outbox.ts); nothing leaves the machine. Mail sent with a configuration set to the SES mailbox
+ * simulator's bounce and complaint addresses is answered with the events SES publishes (feedback.ts),
+ * handed to `publish` once the SendEmail response is sent.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +13,7 @@ import path from 'node:path';
 import { type Clock, systemClock } from '../clock.ts';
 import { serveOnLoopback } from '../loopback-server.ts';
 import { SesError, sendJson } from './errors.ts';
+import { type SesEventEntry, simulatorEvents } from './feedback.ts';
 import { outboxDirectory } from './outbox.ts';
 import { buildMessage, MAX_MESSAGE_BYTES } from './send-email.ts';
 
@@ -25,6 +28,17 @@ export interface StartSesOptions {
   clock?: Clock;
   /** Operational notes (unexpected failures). Never addresses, subjects or bodies. */
   log?: (message: string) => void;
+  /**
+   * Where the events SES publishes through a configuration set go (the default bus): bounces and
+   * complaints of the mailbox simulator's addresses. Called after the SendEmail response is sent; it
+   * may return a promise, and must throw (or reject) when the entry was not accepted. Without it no
+   * events are published.
+   */
+  publish?: (entry: SesEventEntry) => unknown;
+  /** The configuration sets that exist; any name is accepted when absent. */
+  configurationSets?: readonly string[];
+  /** The account the events name. */
+  accountId?: string;
 }
 
 export interface SesMetrics {
@@ -32,6 +46,10 @@ export interface SesMetrics {
   sent: number;
   /** SendEmail calls answered with an error (rejected input or a failure to write). */
   failed: number;
+  /** Events handed to `publish` (bounces, complaints). */
+  eventsPublished: number;
+  /** Events `publish` refused. */
+  publishFailed: number;
 }
 
 export interface LocalSes {
@@ -43,6 +61,10 @@ export interface LocalSes {
   /** Where the .eml files are. */
   outbox: string;
   metrics(): SesMetrics;
+  /** Events `publish` refused, with the error; kept so nothing is lost silently. */
+  undelivered(): { entry: SesEventEntry; error: string }[];
+  /** Resolves once every event handed to an async `publish` has settled. */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +90,25 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The request's configuration set, if it names one that exists. */
+function configurationSetOf(request: unknown, known: readonly string[] | undefined): string | undefined {
+  const name = isObject(request) ? request.ConfigurationSetName : undefined;
+  if (name === undefined || name === null) return undefined;
+  if (typeof name !== 'string' || name === '')
+    throw new SesError('BadRequestException', 'ConfigurationSetName must be a non-empty string.');
+  if (known && !known.includes(name))
+    throw new SesError('NotFoundException', `Configuration set <${name}> does not exist.`);
+  return name;
+}
+
+const tagsOf = (request: unknown) =>
+  isObject(request) && Array.isArray(request.EmailTags)
+    ? (request.EmailTags as { Name: string; Value: string }[])
+    : [];
+
 export async function startSes(options: StartSesOptions = {}): Promise<LocalSes> {
   const clock = options.clock ?? systemClock;
   const region = options.region ?? 'eu-north-1';
@@ -78,19 +119,69 @@ export async function startSes(options: StartSesOptions = {}): Promise<LocalSes>
     : path.resolve(options.dataDir as string);
   const outbox = outboxDirectory(dataDir);
   await mkdir(outbox, { recursive: true });
-  const metrics: SesMetrics = { sent: 0, failed: 0 };
+  const metrics: SesMetrics = { sent: 0, failed: 0, eventsPublished: 0, publishFailed: 0 };
+  const accountId = options.accountId ?? '000000000000';
+  const undelivered: { entry: SesEventEntry; error: string }[] = [];
+  const pending = new Set<Promise<void>>();
 
-  const sendEmail = async (req: IncomingMessage): Promise<{ MessageId: string }> => {
+  const refused = (entry: SesEventEntry, error: unknown) => {
+    metrics.publishFailed++;
+    const message = error instanceof Error ? error.message : String(error);
+    undelivered.push({ entry, error: message });
+    log(`${entry.DetailType} event was not published: ${message}`);
+  };
+  const publish = (entry: SesEventEntry) => {
+    if (!options.publish) return;
+    metrics.eventsPublished++;
+    let result: unknown;
+    try {
+      result = options.publish(entry);
+    } catch (error) {
+      refused(entry, error);
+      return;
+    }
+    if (result instanceof Promise) {
+      const settled = result.then(
+        () => undefined,
+        (error: unknown) => refused(entry, error),
+      );
+      pending.add(settled);
+      void settled.finally(() => pending.delete(settled));
+    }
+  };
+
+  const sendEmail = async (
+    req: IncomingMessage,
+  ): Promise<{ result: { MessageId: string }; events: SesEventEntry[] }> => {
     const request = await readJson(req);
+    const configurationSet = configurationSetOf(request, options.configurationSets);
     const now = clock.now();
     const messageId = newMessageId(now);
-    const { eml } = await buildMessage(request, { messageId, date: new Date(now), region });
+    const sentAt = new Date(now);
+    const built = await buildMessage(request, { messageId, date: sentAt, region });
     // Written under a temporary name and renamed, so a reader never sees half a message.
     const file = path.join(outbox, `${messageId}.eml`);
     const partial = path.join(outbox, `.${messageId}.partial`);
-    await writeFile(partial, eml);
+    await writeFile(partial, built.eml);
     await rename(partial, file);
-    return { MessageId: messageId };
+    // SES publishes events only through a configuration set.
+    const events =
+      configurationSet && options.publish
+        ? simulatorEvents(
+            {
+              messageId,
+              sentAt,
+              from: built.from,
+              destination: built.destination,
+              configurationSet,
+              tags: tagsOf(request),
+              region,
+              accountId,
+            },
+            new Date(clock.now()),
+          )
+        : [];
+    return { result: { MessageId: messageId }, events };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -103,9 +194,10 @@ export async function startSes(options: StartSesOptions = {}): Promise<LocalSes>
       return;
     }
     try {
-      const result = await sendEmail(req);
+      const { result, events } = await sendEmail(req);
       metrics.sent++;
       sendJson(res, 200, result, requestId);
+      for (const entry of events) publish(entry);
     } catch (error) {
       metrics.failed++;
       if (error instanceof SesError) {
@@ -129,12 +221,17 @@ export async function startSes(options: StartSesOptions = {}): Promise<LocalSes>
     dataDir,
     outbox,
     metrics: () => ({ ...metrics }),
+    undelivered: () => [...undelivered],
+    idle: async () => {
+      while (pending.size > 0) await Promise.all(pending);
+    },
     stop: () => {
       stopped ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        while (pending.size > 0) await Promise.all(pending);
         if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
       })();
       return stopped;

@@ -20,6 +20,10 @@ export interface MessageContext {
 export interface BuiltMessage {
   eml: Buffer;
   recipients: number;
+  /** The sender as given (FromEmailAddress, else the From header), for the events SES publishes. */
+  from: string;
+  /** Every recipient's bare address (To, Cc, Bcc, or the raw message's destination). */
+  destination: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -119,7 +123,8 @@ export async function buildMessage(request: unknown, context: MessageContext): P
   }
   if (from === undefined) throw badRequest('FromEmailAddress is required for Simple content.');
   checkRecipientCount(to.length + cc.length + bcc.length);
-  return buildSimple(content.Simple, { from, to, cc, bcc, replyTo }, context);
+  const built = await buildSimple(content.Simple, { from, to, cc, bcc, replyTo }, context);
+  return { ...built, from, destination: [...to, ...cc, ...bcc].map(checkAddress) };
 }
 
 const RESERVED_HEADERS = new Set([
@@ -205,7 +210,7 @@ async function buildSimple(
   simple: unknown,
   addresses: { from: string; to: string[]; cc: string[]; bcc: string[]; replyTo: string[] },
   context: MessageContext,
-): Promise<BuiltMessage> {
+): Promise<Pick<BuiltMessage, 'eml' | 'recipients'>> {
   if (!isObject(simple)) throw badRequest('Content.Simple must be an object.');
   const subject = isObject(simple.Subject) ? simple.Subject.Data : undefined;
   if (typeof subject !== 'string') throw badRequest('Content.Simple.Subject.Data is required.');
@@ -260,9 +265,10 @@ function buildRaw(
   if (fromHeader === undefined && envelope.from === undefined)
     throw badRequest("Missing required header 'From'.");
   if (fromHeader !== undefined) addressesInHeader(fromHeader);
-  const recipients =
+  const recipients = (
     envelope.destination ??
-    ['to', 'cc', 'bcc'].flatMap((name) => field(name).flatMap((v) => addressesInHeader(v)));
+    ['to', 'cc', 'bcc'].flatMap((name) => field(name).flatMap((v) => addressesInHeader(v)))
+  ).map(checkAddress);
   checkRecipientCount(recipients.length);
 
   // SES gives every message its own Message-ID; a Date is added when the sender left it out.
@@ -279,7 +285,12 @@ function buildRaw(
   if (field('date').length === 0) added.push(`Date: ${rfc5322Date(context.date)}`);
   if (fromHeader === undefined && envelope.from !== undefined) added.push(`From: ${envelope.from}`);
   const eml = Buffer.from(`${[...added, ...kept].join('\r\n')}${text.slice(split)}`, 'latin1');
-  return { eml, recipients: recipients.length };
+  return {
+    eml,
+    recipients: recipients.length,
+    from: envelope.from ?? fromHeader ?? '',
+    destination: recipients,
+  };
 }
 
 /** Header fields of a header block, continuation lines joined. */

@@ -1,8 +1,10 @@
 /**
  * The SES sender. One email per recipient: Simple content when the message is just text and HTML,
  * Raw MIME (composed with nodemailer's MailComposer) when it carries headers such as List-Unsubscribe
- * or an attachment such as the workshop's .ics. SES refusing a recipient is an outcome
- * ('rejected'); anything else SES or the network says is thrown, so Lambda retries.
+ * or an attachment such as the workshop's .ics. Each email carries its tags (ids only, feedback.ts)
+ * and the configuration set, when there is one, so SES's bounces and complaints come back as events
+ * naming it. SES refusing a recipient is an outcome ('rejected'); anything else SES or the network
+ * says is thrown, so Lambda retries.
  *
  * `oncePerRecipient` makes the send idempotent per (notification, recipient) with Powertools
  * idempotency, its records kept in the process's own partition of the single table (see the file's end).
@@ -15,6 +17,7 @@ import { type SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '
 import type { Context } from 'aws-lambda';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { INBOX_TTL_SECONDS } from '../store/keys.ts';
+import { shortText } from './feedback.ts';
 
 export interface OutgoingEmail {
   from: string;
@@ -25,6 +28,13 @@ export interface OutgoingEmail {
   /** Extra header fields (printable ASCII), e.g. List-Unsubscribe. */
   headers?: Record<string, string>;
   attachments?: { filename: string; content: string; contentType: string }[];
+  /** SES message tags (feedback.ts mailTags): ids only, published with every event about the email. */
+  tags?: Record<string, string>;
+}
+
+export interface SendOptions {
+  /** The SES configuration set (EMAIL_CONFIGURATION_SET); without one SES publishes no events. */
+  configurationSet?: string | undefined;
 }
 
 export type SendOutcome = { outcome: 'sent'; messageId: string } | { outcome: 'rejected'; detail: string };
@@ -51,8 +61,17 @@ export async function composeRaw(email: OutgoingEmail): Promise<Buffer> {
   return composer.compile().build();
 }
 
-export async function sendEmailInput(email: OutgoingEmail): Promise<SendEmailCommandInput> {
-  const base = { FromEmailAddress: email.from, Destination: { ToAddresses: [email.to.address] } };
+export async function sendEmailInput(
+  email: OutgoingEmail,
+  options: SendOptions = {},
+): Promise<SendEmailCommandInput> {
+  const tags = Object.entries(email.tags ?? {}).map(([Name, Value]) => ({ Name, Value }));
+  const base = {
+    FromEmailAddress: email.from,
+    Destination: { ToAddresses: [email.to.address] },
+    ...(options.configurationSet ? { ConfigurationSetName: options.configurationSet } : {}),
+    ...(tags.length > 0 ? { EmailTags: tags } : {}),
+  };
   const raw = Object.keys(email.headers ?? {}).length > 0 || (email.attachments ?? []).length > 0;
   if (raw) return { ...base, Content: { Raw: { Data: await composeRaw(email) } } };
   return {
@@ -66,8 +85,12 @@ export async function sendEmailInput(email: OutgoingEmail): Promise<SendEmailCom
   };
 }
 
-export async function sendEmail(ses: SESv2Client, email: OutgoingEmail): Promise<SendOutcome> {
-  const input = await sendEmailInput(email);
+export async function sendEmail(
+  ses: SESv2Client,
+  email: OutgoingEmail,
+  options: SendOptions = {},
+): Promise<SendOutcome> {
+  const input = await sendEmailInput(email, options);
   try {
     const { MessageId } = await ses.send(new SendEmailCommand(input));
     if (!MessageId) throw new Error('SES accepted the message without a MessageId');
@@ -81,8 +104,7 @@ export async function sendEmail(ses: SESv2Client, email: OutgoingEmail): Promise
 
 /** SES messages may quote the address; events and logs never carry one. */
 export function rejectionDetail(name: string, message: string | undefined): string {
-  const text = `${name}: ${message ?? 'no message'}`.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, '<address>');
-  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
+  return shortText(`${name}: ${message ?? 'no message'}`);
 }
 
 export interface SendRequest {
@@ -107,6 +129,8 @@ export interface SendRequest {
  */
 export function oncePerRecipient(options: {
   ses: SESv2Client;
+  /** The SES configuration set every email is sent with, if any. */
+  configurationSet?: string | undefined;
   tableName: string;
   client: DynamoDBClient;
   /** The process partition key (shared/store/keys.ts processPk). */
@@ -130,7 +154,8 @@ export function oncePerRecipient(options: {
   config.registerLambdaContext({
     getRemainingTimeInMillis: () => Math.max(0, options.deadline - Date.now()),
   } as Context);
-  return makeIdempotent((request: SendRequest) => sendEmail(options.ses, request.email), {
+  const sendOptions = { configurationSet: options.configurationSet };
+  return makeIdempotent((request: SendRequest) => sendEmail(options.ses, request.email, sendOptions), {
     persistenceStore,
     config,
     keyPrefix: 'IDEMPOTENCY#notifier',

@@ -30,6 +30,10 @@ export const resources = {
   get emailFrom() {
     return required(RESOURCE_ENVIRONMENT.emailFrom);
   },
+  /** Optional: undefined when unset (emails then go out without a configuration set, untracked). */
+  get emailConfigurationSet(): string | undefined {
+    return process.env[RESOURCE_ENVIRONMENT.emailConfigurationSet] || undefined;
+  },
   get scheduleGroup() {
     return required(RESOURCE_ENVIRONMENT.scheduleGroup);
   },

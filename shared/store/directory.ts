@@ -7,6 +7,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgeGroup, Locale, Role, Sector } from '../../events/vocabulary.ts';
 import { orgPk, participantSk, placeSk, planContactsSk, processPk, REPORT_LINK_SK, userSk } from './keys.ts';
+import type { RowAttributes } from './process-store.ts';
 
 export interface Place {
   placeId: string;
@@ -36,7 +37,7 @@ export interface Participant {
   consent: { recording: boolean; contact: boolean };
   /** Compared with the nonce in the participant's unsubscribe links (shared/mail/unsubscribe.ts). */
   unsubscribeNonce: string;
-  /** Set when the participant used the unsubscribe link. */
+  /** Set when the participant used the unsubscribe link, or marked an email as spam. */
   unsubscribedAt?: string;
   /** Set when erased: name and email are then gone. */
   erasedAt?: string;
@@ -88,6 +89,11 @@ export const rows = {
       erasedAt: at,
     };
   },
+  /** No more emails: `unsubscribedAt`, kept if already set (a complaint to SES, like the unsubscribe link). */
+  unsubscribed: (orgId: string, processId: string, participantId: string, at: string): RowAttributes => ({
+    key: { pk: processPk(orgId, processId), sk: participantSk(participantId) },
+    attributes: { unsubscribedAt: at },
+  }),
   planContacts: (orgId: string, processId: string, contacts: PlanContacts) => ({
     pk: processPk(orgId, processId),
     sk: planContactsSk(contacts.planId),

@@ -69,6 +69,17 @@ export interface RowChanges {
   /** Full items; each key must lie in this process's partition or the organisation's. */
   put?: Record<string, unknown>[];
   delete?: { pk: string; sk: string }[];
+  /**
+   * Attributes set on rows that exist (the transaction fails if one does not), each only where the
+   * row has no value yet, e.g. a participant's `unsubscribedAt`. Unlike a full `put` it cannot undo a
+   * concurrent change to the row's other attributes (an erasure).
+   */
+  setIfAbsent?: RowAttributes[];
+}
+
+export interface RowAttributes {
+  key: { pk: string; sk: string };
+  attributes: Record<string, unknown>;
 }
 
 /** Facts a function reports about a process without changing its state (the stage engine applies them). */
@@ -220,6 +231,7 @@ export class ProcessStore {
     }
     for (const row of change.rows?.put ?? []) items.push({ Put: { TableName: this.#table, Item: row } });
     for (const key of change.rows?.delete ?? []) items.push({ Delete: { TableName: this.#table, Key: key } });
+    for (const row of change.rows?.setIfAbsent ?? []) items.push({ Update: setIfAbsent(this.#table, row) });
     if (items.length > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(items.length);
     if (items.length === 0) return { outcome: 'committed', version };
 
@@ -240,6 +252,18 @@ export class ProcessStore {
 }
 
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
+
+function setIfAbsent(table: string, row: RowAttributes) {
+  const names = Object.keys(row.attributes);
+  return {
+    TableName: table,
+    Key: row.key,
+    UpdateExpression: `SET ${names.map((_, i) => `#a${i} = if_not_exists(#a${i}, :a${i})`).join(', ')}`,
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
+    ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:a${i}`, row.attributes[name]])),
+  };
+}
 
 function timelineItem(pk: string, event: PipelineEvent) {
   return {
@@ -280,7 +304,11 @@ export async function changeProcess(
         state,
         emitted,
         ...(options.handled ? { handled: options.handled } : {}),
-        rows: { put: [...(rows?.put ?? []), ...(projected.put ?? [])], delete: rows?.delete ?? [] },
+        rows: {
+          put: [...(rows?.put ?? []), ...(projected.put ?? [])],
+          delete: rows?.delete ?? [],
+          ...(rows?.setIfAbsent ? { setIfAbsent: rows.setIfAbsent } : {}),
+        },
       });
       return { ...result, emitted: result.outcome === 'committed' ? emitted : [] };
     } catch (error) {

@@ -244,6 +244,8 @@ describe('functions from the topology', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_METRICS_NAMESPACE: 'samskapa',
       EVENT_BUS_NAME: BUS_NAME,
+      // The configuration set is named after the stack; emailFeedback tells its events from others' by it.
+      EMAIL_CONFIGURATION_SET: BUS_NAME,
     });
     // Its own log group, with retention.
     const logGroupId = (properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
@@ -433,6 +435,7 @@ describe('permissions derived from the topology', () => {
   it('lets only the sendEmail function send, from the configured sender with the configuration set', () => {
     const send = policyOfFunction('notifier').find((s) => [s.Action].flat().includes('ses:SendEmail'));
     expect(send).toMatchObject({ Condition: { StringEquals: { 'ses:FromAddress': 'noreply@example.org' } } });
+    expect(JSON.stringify(send?.Resource)).toContain(`:configuration-set/${BUS_NAME}`);
     for (const name of ['stageEngine', 'api', 'taskReminders', 'recordingIngest']) {
       expect(JSON.stringify(policyOfFunction(name))).not.toContain('ses:');
     }

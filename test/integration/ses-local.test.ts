@@ -1,12 +1,20 @@
 /**
  * The local SES v2 with the real SDK: what participants would receive lands as .eml files in the
- * outbox, and bad input is refused the way SES refuses it.
+ * outbox, bad input is refused the way SES refuses it, and mail to the SES mailbox simulator sent with
+ * a configuration set is answered with the bounce and complaint events SES publishes.
  */
 import { readdir } from 'node:fs/promises';
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../local/clock.ts';
-import { type LocalSes, listOutbox, readMessage, startSes } from '../../local/ses/index.ts';
+import {
+  type LocalSes,
+  listOutbox,
+  readMessage,
+  type SesEventEntry,
+  simulatorScenario,
+  startSes,
+} from '../../local/ses/index.ts';
 
 let ses: LocalSes;
 let client: SESv2Client;
@@ -190,7 +198,7 @@ describe('bad input is refused as SES refuses it, and nothing is written', () =>
         $metadata: { httpStatusCode: 400 },
       });
       expect(await emlFiles()).toEqual(before);
-      expect(ses.metrics()).toEqual({ sent, failed: failed + 1 });
+      expect(ses.metrics()).toMatchObject({ sent, failed: failed + 1 });
     },
   );
 
@@ -212,5 +220,185 @@ describe('bad input is refused as SES refuses it, and nothing is written', () =>
         ),
       ),
     ).rejects.toMatchObject({ name: 'NotFoundException' });
+  });
+});
+
+describe('the mailbox simulator, through a configuration set', () => {
+  const CONFIGURATION_SET = 'samskapa-test';
+  let simulator: LocalSes;
+  let published: SesEventEntry[] = [];
+  let refuse = false;
+
+  beforeAll(async () => {
+    simulator = await startSes({
+      clock,
+      configurationSets: [CONFIGURATION_SET],
+      accountId: '000000000000',
+      publish: async (entry) => {
+        if (refuse) throw new Error('the bus is down');
+        published.push(entry);
+      },
+    });
+  });
+  afterAll(() => simulator.stop());
+
+  const send = async (to: string, overrides: Partial<SendEmailCommandInput> = {}) => {
+    published = [];
+    const local = new SESv2Client({
+      region: 'eu-north-1',
+      endpoint: simulator.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    try {
+      const { MessageId } = await local.send(
+        new SendEmailCommand({
+          FromEmailAddress: FROM,
+          Destination: { ToAddresses: [to] },
+          Content: { Simple: { Subject: { Data: 'Inbjudan' }, Body: { Text: { Data: 'Välkommen!' } } } },
+          ConfigurationSetName: CONFIGURATION_SET,
+          EmailTags: [
+            { Name: 'notificationId', Value: 'n-invite-1' },
+            { Name: 'recipientId', Value: 'p-0' },
+          ],
+          ...overrides,
+        }),
+      );
+      await simulator.idle();
+      return MessageId ?? '';
+    } finally {
+      local.destroy();
+    }
+  };
+  const details = () =>
+    published.map((entry) => ({ type: entry.DetailType, detail: JSON.parse(entry.Detail) }));
+
+  it('knows the simulator’s addresses, labels included', () => {
+    expect(simulatorScenario('bounce@simulator.amazonses.com')).toBe('bounce');
+    expect(simulatorScenario('Complaint+label-1@SIMULATOR.amazonses.com')).toBe('complaint');
+    expect(simulatorScenario('nobody@simulator.amazonses.com')).toBeUndefined();
+    expect(simulatorScenario('bounce@example.org')).toBeUndefined();
+  });
+
+  it('answers bounce@ with a permanent bounce, tagged as SES tags it, after accepting the message', async () => {
+    const messageId = await send('Anna <bounce@simulator.amazonses.com>');
+    expect(await readMessage(simulator.dataDir, messageId)).toBeDefined();
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({
+      Source: 'aws.ses',
+      DetailType: 'Email Bounced',
+      Resources: [`arn:aws:ses:eu-north-1:000000000000:configuration-set/${CONFIGURATION_SET}`],
+    });
+    expect(details()[0]?.detail).toEqual({
+      eventType: 'Bounce',
+      bounce: {
+        feedbackId: expect.stringMatching(/^0102[0-9a-f]{12}-[0-9a-f-]{36}-000000$/),
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [
+          {
+            emailAddress: 'bounce@simulator.amazonses.com',
+            action: 'failed',
+            status: '5.1.1',
+            diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+          },
+        ],
+        timestamp: new Date(clock.now()).toISOString(),
+        reportingMTA: 'dsn; simulator.amazonses.com',
+      },
+      mail: {
+        timestamp: new Date(clock.now()).toISOString(),
+        source: FROM,
+        sourceArn: 'arn:aws:ses:eu-north-1:000000000000:identity/samskapa.example',
+        sendingAccountId: '000000000000',
+        messageId,
+        destination: ['bounce@simulator.amazonses.com'],
+        headersTruncated: false,
+        tags: {
+          'ses:configuration-set': [CONFIGURATION_SET],
+          'ses:operation': ['SendEmail'],
+          'ses:source-ip': ['127.0.0.1'],
+          'ses:from-domain': ['samskapa.example'],
+          'ses:caller-identity': ['samskapa-local'],
+          notificationId: ['n-invite-1'],
+          recipientId: ['p-0'],
+        },
+      },
+    });
+  });
+
+  it('answers complaint@ with a complaint and suppressionlist@ with a suppressed hard bounce', async () => {
+    await send('complaint@simulator.amazonses.com');
+    expect(details()).toEqual([
+      {
+        type: 'Email Complaint Received',
+        detail: expect.objectContaining({
+          eventType: 'Complaint',
+          complaint: expect.objectContaining({
+            complaintFeedbackType: 'abuse',
+            complainedRecipients: [{ emailAddress: 'complaint@simulator.amazonses.com' }],
+          }),
+        }),
+      },
+    ]);
+    await send('suppressionlist+x@simulator.amazonses.com');
+    expect(details()).toEqual([
+      {
+        type: 'Email Bounced',
+        detail: expect.objectContaining({
+          bounce: expect.objectContaining({ bounceType: 'Permanent', bounceSubType: 'Suppressed' }),
+        }),
+      },
+    ]);
+  });
+
+  it('publishes nothing for success@ and ooto@ (delivered), nor for anyone else', async () => {
+    for (const to of [
+      'success@simulator.amazonses.com',
+      'ooto@simulator.amazonses.com',
+      'asa@byalaget.example',
+    ]) {
+      const messageId = await send(to);
+      expect(await readMessage(simulator.dataDir, messageId)).toBeDefined();
+      expect(published).toEqual([]);
+    }
+  });
+
+  it('publishes nothing without a configuration set, as SES publishes only through one', async () => {
+    await send('bounce@simulator.amazonses.com', { ConfigurationSetName: undefined });
+    expect(published).toEqual([]);
+  });
+
+  it('answers Raw content too, with the raw message’s recipients', async () => {
+    const data = Buffer.from(
+      `From: ${FROM}\r\nTo: bounce@simulator.amazonses.com\r\nSubject: x\r\nList-Unsubscribe: ${UNSUBSCRIBE}\r\n\r\nbody\r\n`,
+    );
+    await send('unused@example.org', { Destination: undefined, Content: { Raw: { Data: data } } });
+    expect(details()[0]?.detail.mail.destination).toEqual(['bounce@simulator.amazonses.com']);
+  });
+
+  it('refuses a configuration set that does not exist, and writes nothing', async () => {
+    const before = (await readdir(simulator.outbox)).length;
+    await expect(
+      send('bounce@simulator.amazonses.com', { ConfigurationSetName: 'nonexistent' }),
+    ).rejects.toMatchObject({
+      name: 'NotFoundException',
+      message: 'Configuration set <nonexistent> does not exist.',
+    });
+    expect((await readdir(simulator.outbox)).length).toBe(before);
+  });
+
+  it('keeps an event the bus refused, with the error', async () => {
+    refuse = true;
+    try {
+      await send('bounce@simulator.amazonses.com');
+    } finally {
+      refuse = false;
+    }
+    expect(simulator.undelivered().at(-1)).toMatchObject({
+      entry: { DetailType: 'Email Bounced' },
+      error: 'the bus is down',
+    });
+    expect(simulator.metrics().publishFailed).toBe(1);
   });
 });

@@ -341,6 +341,37 @@ describe('notifier', () => {
     expect(table.has(at(PK, `INBOX#${request.metadata.id}`))).toBe(true);
   });
 
+  it('tags every email with ids only, and sends it with the configuration set when there is one', async () => {
+    const { requested } = seed();
+    const request = requested('stageCompleted');
+    const notificationId = (request.data as { notificationId: string }).notificationId;
+    process.env.EMAIL_CONFIGURATION_SET = 'samskapa-test';
+    try {
+      await handler(busEvent(request), context);
+    } finally {
+      delete process.env.EMAIL_CONFIGURATION_SET;
+    }
+    expect(sent[0]?.ConfigurationSetName).toBe('samskapa-test');
+    expect(sent[0]?.EmailTags).toEqual([
+      { Name: 'orgId', Value: 'org-jh' },
+      { Name: 'processId', Value: 'proc-hede' },
+      { Name: 'notificationId', Value: notificationId },
+      { Name: 'template', Value: 'stageCompleted' },
+      { Name: 'recipientKind', Value: 'user' },
+      { Name: 'recipientId', Value: 'u-facilitator-1' },
+    ]);
+    expect(JSON.stringify(sent[0]?.EmailTags)).not.toContain('@');
+
+    // Without a configuration set (a local setup without one) the email still goes, untracked.
+    const invitation = requested('workshopInvitation');
+    await handler(busEvent(invitation), context);
+    expect(sent.slice(1).length).toBeGreaterThan(0);
+    for (const input of sent.slice(1)) {
+      expect(input.ConfigurationSetName).toBeUndefined();
+      expect(input.EmailTags).toContainEqual({ Name: 'template', Value: 'workshopInvitation' });
+    }
+  });
+
   it('sends participants the results with the stable report link, an unsubscribe link and List-Unsubscribe headers', async () => {
     const { requested } = seed();
     const request = requested('resultsReady');
