@@ -44,7 +44,7 @@ describe('the AWS CLI against the local runtime', () => {
     ]);
     const put = await aws('events', cloud.endpoints.eventbridge, ['put-events', '--entries', entries]);
     expect(put.FailedEntryCount).toBe(0);
-    expect(put.Entries[0].EventId).toBeTruthy();
+    expect(put.Entries[0].EventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const event = JSON.stringify({
       id: '1',
       source: 'samskapa.pipeline',
@@ -105,7 +105,7 @@ describe('the AWS CLI against the local runtime', () => {
       '--content',
       'Simple={Subject={Data=Intervjuerna är klara},Body={Text={Data=Alla åtta intervjuer är sammanfattade.}}}',
     ]);
-    expect(sent.MessageId).toBeTruthy();
+    expect(sent.MessageId).toMatch(/^[0-9a-f]{16}-[0-9a-f-]{36}-000000$/);
     expect(cloud.ses.metrics().sent).toBe(1);
   });
 });
