@@ -4,14 +4,11 @@
  * language and reports Guide.Generated once, however often the stage start is delivered.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as E from '../../events/catalog.ts';
 import { isEvent, type PipelineEvent } from '../../events/catalog.ts';
-import { PIPELINE_SOURCE } from '../../functions/topology.ts';
-import { type LocalCloud, startLocalCloud } from '../../local/cloud.ts';
-import { handle, type Input } from '../../shared/domain/process.ts';
-import { changeProcess } from '../../shared/store/process-store.ts';
+import type { Input } from '../../shared/domain/process.ts';
+import { functionOnLocalServices } from '../support/function-on-local-services.ts';
 import {
   closeWorkshop,
   command,
@@ -23,56 +20,19 @@ import {
   summarise,
 } from '../support/process.ts';
 
-let cloud: LocalCloud;
 const ids = { orgId: 'org-jh', processId: 'proc-hede' };
-const context = {
+const {
+  cloud,
+  context,
+  runtime,
+  busEvent,
+  apply: applyTo,
+} = functionOnLocalServices({
   functionName: 'guideBuilder',
-  awsRequestId: 'it-1',
-  getRemainingTimeInMillis: () => 60_000,
-} as Context;
-
-beforeAll(async () => {
-  cloud = await startLocalCloud({ topology: [] });
-  Object.assign(process.env, cloud.environment, { POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  load: () => import('../../functions/guide-builder.ts'),
+  remainingMs: 60000,
 });
-afterAll(() => cloud?.stop());
-
-// Imported after the environment is set: the clients read their endpoints when first created.
-const runtime = async () => ({
-  ...(await import('../../functions/guide-builder.ts')),
-  ...(await import('../../shared/runtime/clients.ts')),
-});
-
-/** Commands as the API writes them, and facts as another function reports them (handled, in the inbox). */
-async function apply(inputs: Input[]) {
-  const { processes } = await runtime();
-  const emitted: PipelineEvent[] = [];
-  for (const input of inputs) {
-    const result = await changeProcess(
-      processes(),
-      ids,
-      (current) => {
-        const next = handle(current?.state, input);
-        return { state: next.state, emitted: next.events };
-      },
-      input.kind === 'fact' ? { handled: input.event } : {},
-    );
-    emitted.push(...result.emitted);
-  }
-  return emitted;
-}
-
-const busEvent = (event: PipelineEvent) => ({
-  version: '0',
-  id: `it-${event.metadata.id}`,
-  'detail-type': event.metadata.type,
-  source: PIPELINE_SOURCE,
-  account: '000000000000',
-  time: event.metadata.occurredAt,
-  region: cloud.endpoints.region,
-  resources: [],
-  detail: event,
-});
+const apply = (inputs: Input[]) => applyTo(ids, inputs);
 
 describe('guide builder on the local runtime', () => {
   it('writes the guide in the process language to S3 and reports Guide.Generated once', async () => {
@@ -117,7 +77,7 @@ describe('guide builder on the local runtime', () => {
     const keys = guideKeys('org-jh', 'hede', 'proc-hede');
     const read = async (key: string) => {
       const object = await s3Client().send(
-        new GetObjectCommand({ Bucket: cloud.endpoints.bucket, Key: key }),
+        new GetObjectCommand({ Bucket: cloud().endpoints.bucket, Key: key }),
       );
       return (await object.Body?.transformToString('utf-8')) ?? '';
     };

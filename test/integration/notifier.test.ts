@@ -5,81 +5,43 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as E from '../../events/catalog.ts';
 import { isEvent, type PipelineEvent } from '../../events/catalog.ts';
-import { PIPELINE_SOURCE, topology } from '../../functions/topology.ts';
-import { type LocalCloud, startLocalCloud } from '../../local/cloud.ts';
+import { topology } from '../../functions/topology.ts';
 import { listOutbox, readMessage } from '../../local/ses/index.ts';
-import { handle, type Input } from '../../shared/domain/process.ts';
+import type { Input } from '../../shared/domain/process.ts';
 import { newReportNonce } from '../../shared/mail/report-link.ts';
 import { Directory, rows } from '../../shared/store/directory.ts';
-import { changeProcess } from '../../shared/store/process-store.ts';
+import { functionOnLocalServices } from '../support/function-on-local-services.ts';
 import { closeWorkshop, command, registerInterview, startCommand, summarise } from '../support/process.ts';
 
-let cloud: LocalCloud;
 const ids = { orgId: 'org-jh', processId: 'proc-hede' };
-const context = {
+const {
+  cloud,
+  context,
+  runtime,
+  busEvent,
+  apply: applyTo,
+} = functionOnLocalServices({
   functionName: 'notifier',
-  awsRequestId: 'it-1',
-  getRemainingTimeInMillis: () => 30_000,
-} as Context;
+  load: () => import('../../functions/notifier.ts'),
+  // The API too: the links in the emails (report, unsubscribe) open through the local gateway.
+  topology: topology.filter((fn) => fn.name === 'api'),
+  remainingMs: 30000,
+});
+const apply = (inputs: Input[]) => applyTo(ids, inputs);
 const REPORT_HTML = '<!doctype html><title>Resultat för Hede</title><h1>Resultat för Hede</h1>';
-
-beforeAll(async () => {
-  // The API only: the links in the emails (report, unsubscribe) open through the local gateway.
-  cloud = await startLocalCloud({ topology: topology.filter((fn) => fn.name === 'api') });
-  Object.assign(process.env, cloud.environment, { POWERTOOLS_LOG_LEVEL: 'ERROR' });
-});
-afterAll(() => cloud?.stop());
-
-// Imported after the environment is set: the clients read their endpoints when first created.
-const runtime = async () => ({
-  ...(await import('../../functions/notifier.ts')),
-  ...(await import('../../shared/runtime/clients.ts')),
-});
-
-async function apply(inputs: Input[]) {
-  const { processes } = await runtime();
-  const emitted: PipelineEvent[] = [];
-  for (const input of inputs) {
-    const result = await changeProcess(
-      processes(),
-      ids,
-      (current) => {
-        const next = handle(current?.state, input);
-        return { state: next.state, emitted: next.events };
-      },
-      input.kind === 'fact' ? { handled: input.event } : {},
-    );
-    emitted.push(...result.emitted);
-  }
-  return emitted;
-}
-
 const people = [
   { participantId: 'p-0', name: 'Anna Berg', email: 'anna@example.org', locale: 'en' as const },
   { participantId: 'p-1', name: 'Aino Virtanen', email: 'aino@example.fi', locale: 'fi' as const },
   { participantId: 'p-2', name: 'Olle Ström', email: 'olle@example.se', locale: 'sv' as const },
 ];
 
-const busEvent = (event: PipelineEvent) => ({
-  version: '0',
-  id: `it-${event.metadata.id}`,
-  'detail-type': event.metadata.type,
-  source: PIPELINE_SOURCE,
-  account: '000000000000',
-  time: event.metadata.occurredAt,
-  region: cloud.endpoints.region,
-  resources: [],
-  detail: event,
-});
-
 /** The place through results: participants registered (their personal data in the directory), a workshop. */
 async function seed() {
   const { documentClient, s3Client } = await runtime();
-  const directory = new Directory(documentClient(), cloud.endpoints.table);
+  const directory = new Directory(documentClient(), cloud().endpoints.table);
   await directory.putUser(ids.orgId, {
     userId: 'u-facilitator-1',
     name: 'Eva Facilitator',
@@ -115,7 +77,7 @@ async function seed() {
   for (const [i, p] of people.entries()) {
     await documentClient().send(
       new PutCommand({
-        TableName: cloud.endpoints.table,
+        TableName: cloud().endpoints.table,
         Item: rows.participant(ids.orgId, {
           ...p,
           processId: ids.processId,
@@ -140,7 +102,7 @@ async function seed() {
   }) as PipelineEvent;
   await s3Client().send(
     new PutObjectCommand({
-      Bucket: cloud.endpoints.bucket,
+      Bucket: cloud().endpoints.bucket,
       Key: E.ResultsCompiled.example.reportKeys.html,
       Body: REPORT_HTML,
       ContentType: 'text/html; charset=utf-8',
@@ -150,7 +112,7 @@ async function seed() {
   // What the results compiler writes with Results.Compiled: the row the report link opens.
   await documentClient().send(
     new PutCommand({
-      TableName: cloud.endpoints.table,
+      TableName: cloud().endpoints.table,
       Item: rows.reportLink(ids.orgId, ids.processId, {
         nonce: newReportNonce(),
         keys: E.ResultsCompiled.example.reportKeys,
@@ -165,7 +127,7 @@ async function seed() {
 }
 
 const messages = async () =>
-  Promise.all((await listOutbox(cloud.ses.dataDir)).map((m) => readMessage(cloud.ses.dataDir, m.id)));
+  Promise.all((await listOutbox(cloud().ses.dataDir)).map((m) => readMessage(cloud().ses.dataDir, m.id)));
 
 describe('notifier on the local runtime', () => {
   it('emails each recipient once, in their language, with working report and unsubscribe links', async () => {

@@ -5,14 +5,11 @@
  * start is delivered.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isEvent, type PipelineEvent } from '../../events/catalog.ts';
-import { PIPELINE_SOURCE } from '../../functions/topology.ts';
-import { type LocalCloud, startLocalCloud } from '../../local/cloud.ts';
-import { handle, type Input } from '../../shared/domain/process.ts';
+import { describe, expect, it } from 'vitest';
+import { isEvent } from '../../events/catalog.ts';
+import type { Input } from '../../shared/domain/process.ts';
 import { Directory } from '../../shared/store/directory.ts';
-import { changeProcess } from '../../shared/store/process-store.ts';
+import { functionOnLocalServices } from '../support/function-on-local-services.ts';
 import {
   closeWorkshop,
   command,
@@ -22,50 +19,19 @@ import {
   startCommand,
 } from '../support/process.ts';
 
-let cloud: LocalCloud;
 const ids = { orgId: 'org-jh', processId: 'proc-hede' };
-const context = {
+const {
+  cloud,
+  context,
+  runtime,
+  busEvent,
+  apply: applyTo,
+} = functionOnLocalServices({
   functionName: 'resultsCompiler',
-  awsRequestId: 'it-1',
-  getRemainingTimeInMillis: () => 60_000,
-} as Context;
-
-beforeAll(async () => {
-  cloud = await startLocalCloud({ topology: [] });
-  Object.assign(process.env, cloud.environment, { POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  load: () => import('../../functions/results-compiler.ts'),
+  remainingMs: 60000,
 });
-afterAll(() => cloud?.stop());
-
-// Imported after the environment is set: the clients read their endpoints when first created.
-const runtime = async () => ({
-  ...(await import('../../functions/results-compiler.ts')),
-  ...(await import('../../shared/runtime/clients.ts')),
-});
-
-async function apply(inputs: Input[]) {
-  const { processes } = await runtime();
-  const emitted: PipelineEvent[] = [];
-  for (const input of inputs) {
-    const result = await changeProcess(processes(), ids, (current) => {
-      const next = handle(current?.state, input);
-      return { state: next.state, emitted: next.events };
-    });
-    emitted.push(...result.emitted);
-  }
-  return emitted;
-}
-
-const busEvent = (event: PipelineEvent) => ({
-  version: '0',
-  id: `it-${event.metadata.id}`,
-  'detail-type': event.metadata.type,
-  source: PIPELINE_SOURCE,
-  account: '000000000000',
-  time: event.metadata.occurredAt,
-  region: cloud.endpoints.region,
-  resources: [],
-  detail: event,
-});
+const apply = (inputs: Input[]) => applyTo(ids, inputs);
 
 describe('results compiler on the local runtime', () => {
   it('writes report.md, report.html and results.json to S3 and reports Results.Compiled once', async () => {
@@ -93,7 +59,7 @@ describe('results compiler on the local runtime', () => {
     const { handler, reportKeys, s3Client, processes, documentClient } = await runtime();
     // Delivered twice, as EventBridge may: the second is a duplicate and leaves the report link alone.
     await handler(busEvent(started), context);
-    const link = await new Directory(documentClient(), cloud.endpoints.table).reportLink(
+    const link = await new Directory(documentClient(), cloud().endpoints.table).reportLink(
       ids.orgId,
       ids.processId,
     );
@@ -102,7 +68,7 @@ describe('results compiler on the local runtime', () => {
     const keys = reportKeys('org-jh', 'hede', 'proc-hede');
     const read = async (key: string) => {
       const object = await s3Client().send(
-        new GetObjectCommand({ Bucket: cloud.endpoints.bucket, Key: key }),
+        new GetObjectCommand({ Bucket: cloud().endpoints.bucket, Key: key }),
       );
       return { type: object.ContentType, body: (await object.Body?.transformToString('utf-8')) ?? '' };
     };
@@ -128,7 +94,7 @@ describe('results compiler on the local runtime', () => {
 
     expect(link).toEqual({ nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), keys });
     expect(
-      await new Directory(documentClient(), cloud.endpoints.table).reportLink(ids.orgId, ids.processId),
+      await new Directory(documentClient(), cloud().endpoints.table).reportLink(ids.orgId, ids.processId),
     ).toEqual(link);
   });
 });
