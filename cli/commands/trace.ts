@@ -116,7 +116,7 @@ function causeLabel(actor: { kind: string; id: string }): string {
 const seconds = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(3)}s`;
 
 /** Stage, method, template and ids: what tells events apart, never free text. */
-function keyData(event: TimelineEvent): string {
+export function keyData(event: Pick<TimelineEvent, 'data'>): string {
   const parts: string[] = [];
   const data = event.data ?? {};
   for (const [name, value] of Object.entries(data)) {

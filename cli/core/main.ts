@@ -8,6 +8,7 @@ import { importCommand } from '../commands/import.ts';
 import { replayCommand } from '../commands/replay.ts';
 import { startCommand } from '../commands/start.ts';
 import { statusCommand } from '../commands/status.ts';
+import { tailCommand } from '../commands/tail.ts';
 import { tokenCommand } from '../commands/token.ts';
 import { traceCommand } from '../commands/trace.ts';
 import { type Command, helpText, parseCommandLine } from './command.ts';
@@ -18,6 +19,7 @@ const commands: Command[] = [
   demoCommand,
   importCommand,
   statusCommand,
+  tailCommand,
   traceCommand,
   replayCommand,
   tokenCommand,

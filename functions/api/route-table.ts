@@ -19,6 +19,8 @@ export interface RouteDeclaration {
 
 const staff: Role[] = ['coordinator', 'facilitator'];
 const everyone: Role[] = ['coordinator', 'facilitator', 'ops'];
+/** The operations routes: the ops role, and coordinators may read them too. */
+const operations: Role[] = ['ops', 'coordinator'];
 const r = (method: HttpMethod, path: string, roles: readonly Role[], summary: string): RouteDeclaration => ({
   method,
   path,
@@ -95,4 +97,12 @@ export const apiRoutes: readonly RouteDeclaration[] = [
   r('GET', '/processes/{processId}/tasks', everyone, 'Tasks of a process'),
   r('POST', '/processes/{processId}/tasks/{taskId}/complete', staff, 'Complete a task'),
   r('GET', '/tasks/mine', everyone, 'My open tasks, soonest due first'),
+  r('GET', '/ops/events', operations, 'The events of the organisation in time order, after an event id'),
+  r(
+    'GET',
+    '/ops/board',
+    operations,
+    'Every process as a row: stage, time in stage, tasks, last event, stuck',
+  ),
+  r('GET', '/ops/processes/{processId}/trace', operations, 'The timeline of a process as a causal graph'),
 ];

@@ -6,6 +6,7 @@
 import { definePublicRoute, type RouteDefinition, reply } from '../../shared/runtime/http.ts';
 import { openApiDocument } from '../../shared/runtime/http-openapi.ts';
 import { interviewRoutes } from './interviews.ts';
+import { opsRoutes } from './ops.ts';
 import { participantRoutes } from './participants.ts';
 import { placeRoutes } from './places.ts';
 import { processRoutes } from './processes.ts';
@@ -32,6 +33,7 @@ export const routes: readonly RouteDefinition[] = [
   ...interviewRoutes,
   ...workshopRoutes,
   ...resultRoutes,
+  ...opsRoutes,
 ];
 
 let document: Record<string, unknown> | undefined;

@@ -5,7 +5,7 @@
  * the bus; then the same against a "deployed stack" whose outputs point at this runtime; then every
  * way it can go wrong prints one line and exits non-zero.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -77,9 +77,9 @@ describe('samskapa help', () => {
   it('lists the commands, and `npx samskapa` runs the bin from the repository root', async () => {
     const viaNpx = await run('npx', ['--no-install', 'samskapa', 'help']);
     expect(viaNpx.code).toBe(0);
-    for (const name of ['start', 'demo', 'import', 'status', 'trace', 'replay', 'token'])
+    for (const name of ['start', 'demo', 'import', 'status', 'tail', 'trace', 'replay', 'token'])
       expect(viaNpx.stdout).toMatch(new RegExp(`^  ${name}\\s`, 'm'));
-    expect(viaNpx.stdout).not.toMatch(/^ {2}(tail|dlq)\s/m);
+    expect(viaNpx.stdout).not.toMatch(/^ {2}dlq\s/m);
 
     const importHelp = await samskapa(['import', '--help']);
     expect(importHelp.code).toBe(0);
@@ -230,6 +230,60 @@ describe('samskapa against the local runtime', () => {
     );
   });
 
+  it('tail: a running `samskapa tail` prints an event an API call made, within a few seconds', async () => {
+    const child = spawn(
+      process.execPath,
+      ['cli/samskapa.ts', 'tail', '--data', data, '--type', 'Participant.Registered'],
+      {
+        cwd: root,
+        env: cleanEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    try {
+      // Let it make its first poll, so the event comes after it started.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const called = Date.now();
+      await coordinator.post(`/processes/${processId}/participants`, {
+        participantId: 'p-tail',
+        name: 'Tove Tail',
+        email: 'tove@example.org',
+        sector: 'association',
+        ageGroup: 'age30to49',
+        locale: 'sv',
+        consent: { recording: false, contact: true },
+      });
+      await eventually(
+        async () => stdout,
+        (text) => text.includes('Participant.Registered'),
+        `the event in tail's output (stderr: ${stderr})`,
+        5_000,
+      );
+      expect(Date.now() - called).toBeLessThan(5_000);
+      const line = stdout.split('\n').find((l) => l.includes('Participant.Registered')) ?? '';
+      expect(line).toMatch(
+        new RegExp(
+          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}  Participant\\.Registered\\s+hede\\s+${processId}  participantId=p-tail$`,
+        ),
+      );
+      expect(stdout).not.toContain('Tove');
+      expect(stdout).not.toMatch(/Process\.Started/);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    expect(child.exitCode).toBe(0);
+    expect(stderr).toBe('');
+  });
+
   it('token: prints a token the local API accepts', async () => {
     const token = await samskapa(['token', '--org', ORG, '--role', 'ops', '--data', data]);
     expect(token.code).toBe(0);
@@ -373,10 +427,11 @@ describe('samskapa when something is wrong: one line, exit 1, no stack trace', (
   });
 
   it('a wrong command line exits 2', async () => {
+    expectOneLine(await samskapa(['dlq']), 2, /unknown command 'dlq'; the commands are start, demo, import/);
     expectOneLine(
-      await samskapa(['tail']),
+      await samskapa(['tail', '--since', 'yesterday', '--data', data]),
       2,
-      /unknown command 'tail'; the commands are start, demo, import/,
+      /--since must be a time/,
     );
     expectOneLine(
       await samskapa(['status', '--frob']),

@@ -27,10 +27,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { decodeTime } from 'ulid';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PipelineEvent } from '../../events/catalog.ts';
 import * as E from '../../events/catalog.ts';
 import { handler } from '../../functions/api/handler.ts';
+import { traceOf } from '../../functions/api/ops.ts';
 import { apiRoutes } from '../../functions/api/route-table.ts';
 import { routes } from '../../functions/api/routes.ts';
 import { handle, type ProcessState } from '../../shared/domain/process.ts';
@@ -468,6 +470,18 @@ const badInput: Record<string, { options: RequestOptions; errors: string[] }> = 
     errors: ['path.taskId'],
   },
   'GET /tasks/mine': { options: { query: { limit: '1000' } }, errors: ['query.limit'] },
+  'GET /ops/events': {
+    options: { query: { since: '2026-03-02T09:00:00Z', type: 'process started', limit: '501' } },
+    errors: ['query.since', 'query.type', 'query.limit'],
+  },
+  'GET /ops/board': {
+    options: { query: { state: 'late', stuckAfterHours: '0', limit: '501' } },
+    errors: ['query.state', 'query.stuckAfterHours', 'query.limit'],
+  },
+  'GET /ops/processes/{processId}/trace': {
+    options: { path: { processId: 'ä' } },
+    errors: ['path.processId'],
+  },
 };
 /** Routes that take no input at all, so no input can be bad. */
 const withoutInput = ['GET /openapi.json', 'GET /places'];
@@ -1278,6 +1292,233 @@ describe('tasks', () => {
       ExpressionAttributeValues: { ':pk': `ORG#${ORG}#ASSIGNEE#u-fac` },
       Limit: 50,
     });
+  });
+});
+
+describe('operations', () => {
+  const ops = as('ops');
+  const stored = (event: PipelineEvent) => ({
+    pk: `ORG#${ORG}#PROC#${event.metadata.processId}`,
+    gsi1sk: event.metadata.id,
+    type: event.metadata.type,
+    detail: JSON.stringify(event),
+  });
+  const timeline = () =>
+    [...table.values()]
+      .filter((item) => String(item.sk).startsWith('EVENT#'))
+      .map((item) => JSON.parse(String(item.detail)) as PipelineEvent)
+      .sort((a, b) => (a.metadata.id < b.metadata.id ? -1 : 1));
+
+  it('only ops and coordinators may read them: a facilitator is 403 and nothing is read', async () => {
+    for (const [routeKey, options] of [
+      ['GET /ops/events', {}],
+      ['GET /ops/board', {}],
+      ['GET /ops/processes/{processId}/trace', { path: { processId } }],
+    ] as const) {
+      dynamo.resetHistory();
+      const answer = await call(routeKey, { ...options, claims: facilitator });
+      expect(answer.status, routeKey).toBe(403);
+      expect(dynamo.calls()).toHaveLength(0);
+      expect((await call(routeKey, { ...options, claims: ops })).status, routeKey).toBe(200);
+      expect((await call(routeKey, { ...options, claims: coordinator })).status, routeKey).toBe(200);
+    }
+  });
+
+  it('events: the byOrg index after `since` (default the last hour), filtered, `next` past everything read', async () => {
+    const events = timeline();
+    expect(events.length).toBeGreaterThan(3);
+    dynamo.on(QueryCommand, { IndexName: 'byOrg' }).resolves({ Items: events.map(stored) });
+    const started = Date.now();
+    const all = await call('GET /ops/events', { claims: ops });
+    expect(all.status).toBe(200);
+    expect(all.json.items.map((e: PipelineEvent) => e.metadata.id)).toEqual(events.map((e) => e.metadata.id));
+    expect(all.json.next).toBe(events.at(-1)?.metadata.id);
+    const input = dynamo.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      IndexName: 'byOrg',
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :since',
+      ExpressionAttributeValues: { ':pk': `ORG#${ORG}#EVENTS` },
+    });
+    // The lower bound of a time an hour ago: its 10 time characters, then the lowest randomness.
+    const since = String(input?.ExpressionAttributeValues?.[':since']);
+    expect(since).toMatch(/^[0-9A-HJKMNP-TV-Z]{10}0{16}$/);
+    expect(decodeTime(since)).toBeGreaterThanOrEqual(started - 3_600_000 - 1000);
+    expect(decodeTime(since)).toBeLessThanOrEqual(Date.now() - 3_600_000);
+
+    dynamo.resetHistory();
+    const given = events[0]?.metadata.id.toLowerCase() ?? '';
+    const filtered = await call('GET /ops/events', {
+      claims: ops,
+      query: { since: given, type: 'Participant.Registered', processId, placeId: 'hede' },
+    });
+    expect(dynamo.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':since': given.toUpperCase(),
+    });
+    expect(filtered.json.items.map((e: PipelineEvent) => e.metadata.type)).toEqual([
+      'Participant.Registered',
+      'Participant.Registered',
+    ]);
+    // The last event read did not match, and `next` is still past it: a poller does not read it again.
+    expect(filtered.json.next).toBe(events.at(-1)?.metadata.id);
+    expect(filtered.text).not.toContain('example.org');
+
+    const otherPlace = await call('GET /ops/events', { claims: ops, query: { placeId: 'sveg' } });
+    expect(otherPlace.json.items).toEqual([]);
+    const otherProcess = await call('GET /ops/events', { claims: ops, query: { processId: 'p-other' } });
+    expect(otherProcess.json.items).toEqual([]);
+
+    const two = await call('GET /ops/events', { claims: ops, query: { limit: '2' } });
+    expect(two.json.items).toHaveLength(2);
+    expect(two.json.next).toBe(events[1]?.metadata.id);
+  });
+
+  it('events: nothing new answers `next` = the `since` given, so the poller stays where it is', async () => {
+    dynamo.on(QueryCommand, { IndexName: 'byOrg' }).resolves({ Items: [] });
+    const since = '01KJP1X7Z8ABCDEFGHJKMNPQRS';
+    const answer = await call('GET /ops/events', { claims: ops, query: { since } });
+    expect(answer.json).toEqual({ items: [], next: since });
+  });
+
+  it('board: a row per process with stage names, time in stage, open and overdue tasks, stuck', async () => {
+    const old = new Date(Date.now() - 100 * 3_600_000).toISOString();
+    const recent = new Date(Date.now() - 3_600_000).toISOString();
+    const row = (id: string, status: string, lastEventAt: string) => ({
+      pk: `ORG#${ORG}#PROC#${id}`,
+      sk: 'STATE',
+      state: {
+        processId: id,
+        placeId: `place-${id}`,
+        placeName: 'Hede',
+        municipality: 'Härjedalen',
+        method: 'smarta-orter',
+        status,
+        stageIndex: 1,
+        stageStartedAt: old,
+        lastEventAt,
+        tasks: {
+          t1: { status: 'open', overdue: true },
+          t2: { status: 'open', overdue: false },
+          t3: { status: 'done', overdue: true },
+        },
+      },
+    });
+    const next = { pk: 'x', sk: 'STATE', gsi1pk: `ORG#${ORG}#BOARD`, gsi1sk: 'smarta-orter#01#p' };
+    dynamo.on(QueryCommand, { IndexName: 'byOrg' }).resolves({
+      Items: [row('p-1', 'active', old), row('p-2', 'active', recent), row('p-3', 'completed', old)],
+      LastEvaluatedKey: next,
+    });
+    const answer = await call('GET /ops/board', { claims: ops });
+    expect(answer.status).toBe(200);
+    expect(answer.json.items[0]).toEqual({
+      processId: 'p-1',
+      placeId: 'place-p-1',
+      placeName: 'Hede',
+      municipality: 'Härjedalen',
+      method: 'smarta-orter',
+      status: 'active',
+      stage: { key: 'workshop', index: 1, name: expect.objectContaining({ en: 'Workshop' }) },
+      stageStartedAt: old,
+      timeInStageSeconds: expect.any(Number),
+      lastEventAt: old,
+      openTasks: 2,
+      overdueTasks: 1,
+      stuck: true,
+    });
+    expect(answer.json.items[0].timeInStageSeconds).toBeGreaterThanOrEqual(100 * 3600);
+    expect(answer.json.items.map((r: { stuck: boolean }) => r.stuck)).toEqual([true, false, false]);
+    expect(answer.json).not.toHaveProperty('items.0.failed');
+    expect(dynamo.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      IndexName: 'byOrg',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': `ORG#${ORG}#BOARD` },
+      Limit: 100,
+    });
+
+    dynamo.resetHistory();
+    const stuck = await call('GET /ops/board', {
+      claims: coordinator,
+      query: {
+        method: 'smarta-orter',
+        stage: 'workshop',
+        municipality: 'Härjedalen',
+        state: 'stuck',
+        stuckAfterHours: '24',
+        cursor: answer.json.cursor,
+        limit: '500',
+      },
+    });
+    expect(stuck.status).toBe(200);
+    const input = dynamo.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+      ExclusiveStartKey: next,
+      Limit: 500,
+      ExpressionAttributeValues: {
+        ':prefix': 'smarta-orter#01#',
+        ':municipality': 'Härjedalen',
+        ':status': 'active',
+      },
+    });
+    const cutoff = Date.parse(String(input?.ExpressionAttributeValues?.[':cutoff']));
+    expect(Math.abs(cutoff - (Date.now() - 24 * 3_600_000))).toBeLessThan(5_000);
+    expect(input?.FilterExpression).toMatch(/= :municipality AND .* = :status AND .* < :cutoff$/);
+
+    const noMethod = await call('GET /ops/board', { claims: ops, query: { stage: 'workshop' } });
+    expect(paths(noMethod)).toEqual(['query.stage']);
+    const foreign = await call('GET /ops/board', {
+      claims: as('ops', 'org-other'),
+      query: { cursor: answer.json.cursor },
+    });
+    expect(foreign.status).toBe(400);
+    expect(paths(foreign)).toEqual(['query.cursor']);
+  });
+
+  it('trace: nodes, cause -> effect edges with durations, handledBy from the system actors', async () => {
+    const missing = await call('GET /ops/processes/{processId}/trace', {
+      claims: ops,
+      path: { processId: 'p-none' },
+    });
+    expect(missing.status).toBe(404);
+
+    const answer = await call('GET /ops/processes/{processId}/trace', { claims: ops, path: { processId } });
+    expect(answer.status).toBe(200);
+    const started = answer.json.nodes.find((n: { type: string }) => n.type === 'Process.Started');
+    expect(started).toMatchObject({ root: true, actor: { kind: 'user', id: 'u-coordinator' }, depth: 0 });
+    expect(answer.json.causes[0].events).toContain(started.id);
+    expect(answer.text).not.toContain('example.org');
+
+    const event = (id: string, causationId: string, occurredAt: string, actor: string) =>
+      ({
+        metadata: {
+          id,
+          type: 'Test.Happened',
+          occurredAt,
+          placeId: 'hede',
+          processId,
+          causationId,
+          actor: { kind: actor === 'u-1' ? 'user' : 'system', id: actor },
+          depth: 0,
+        },
+        data: {},
+      }) as const;
+    const graph = traceOf(processId, [
+      event('A', 'req-1', '2026-03-02T09:00:00.000Z', 'u-1'),
+      event('B', 'A', '2026-03-02T09:00:00.250Z', 'stageEngine'),
+      event('C', 'A', '2026-03-02T09:00:01.000Z', 'notifier'),
+      event('D', 'C', '2026-03-02T09:00:01.500Z', 'notifier'),
+    ]);
+    expect(graph.edges).toEqual([
+      { from: 'A', to: 'B', durationMs: 250 },
+      { from: 'A', to: 'C', durationMs: 1000 },
+      { from: 'C', to: 'D', durationMs: 500 },
+    ]);
+    expect(graph.nodes.map((n) => [n.id, n.root, n.handledBy])).toEqual([
+      ['A', true, ['notifier', 'stageEngine']],
+      ['B', false, []],
+      ['C', false, ['notifier']],
+      ['D', false, []],
+    ]);
+    expect(graph.causes).toEqual([{ id: 'req-1', actor: { kind: 'user', id: 'u-1' }, events: ['A'] }]);
   });
 });
 
