@@ -1,6 +1,6 @@
 /**
  * The composition root of the local runtime: starts DynamoDB Local, S3, SES, Scheduler, EventBridge,
- * the Lambda host, the outbox pipe and the HTTP API, all wired from the same topology and table
+ * SQS (the failure queues), the Lambda host, the outbox pipe and the HTTP API, all wired from the same topology and table
  * declaration that infra/ deploys. Functions find everything through AWS_ENDPOINT_URL_* variables,
  * exactly as the SDK reads them on AWS; nothing in functions/ or shared/ knows it runs here.
  */
@@ -26,6 +26,7 @@ import { type FailureQueues, openFailureQueues } from './queues/failure-queues.t
 import { type LocalS3, startS3 } from './s3/index.ts';
 import { type LocalScheduler, startScheduler } from './scheduler/index.ts';
 import { type LocalSes, startSes } from './ses/index.ts';
+import { type LocalSqs, startSqs } from './sqs/index.ts';
 
 export const LOCAL_REGION = 'eu-north-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -48,7 +49,7 @@ export interface LocalCloudOptions {
   /** Function name -> esbuild bundle, to run the code exactly as deployed. */
   bundles?: Record<string, string>;
   /** Fixed ports; OS-chosen free ports when absent. */
-  ports?: Partial<Record<'api' | 'eventbridge' | 's3' | 'dynamodb' | 'ses' | 'scheduler', number>>;
+  ports?: Partial<Record<'api' | 'eventbridge' | 's3' | 'dynamodb' | 'ses' | 'scheduler' | 'sqs', number>>;
   /** Serve these static files (the console) from the API's port. */
   staticRoot?: string;
   /** Variables that override what functions see (e.g. a benchmark's metering proxy in front of DynamoDB). */
@@ -71,6 +72,8 @@ export interface Endpoints {
   ses: string;
   scheduler: string;
   lambda: string;
+  /** The failure queues (rule DLQs, functions' on-failure destinations) through the SQS JSON protocol. */
+  sqs: string;
   region: string;
   bus: string;
   bucket: string;
@@ -87,6 +90,7 @@ export interface LocalCloud {
   ses: LocalSes;
   scheduler: LocalScheduler;
   eventBridge: LocalEventBridge;
+  sqs: LocalSqs;
   lambda: LambdaHost;
   outboxPipe: OutboxPipe;
   httpApi: HttpApi;
@@ -131,7 +135,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const publicRoutes = topology.flatMap((fn) =>
       fn.triggers.flatMap((t) => (t.kind === 'http' && t.auth === 'none' ? [`${t.method} ${t.path}`] : [])),
     );
-    const [dynamodb, s3, ses, scheduler, eventBridge, httpApi] = await Promise.all([
+    // Every queue the stack creates on AWS exists locally before anything failed: one per function, one
+    // per rule (the names are the AWS names without the stack's `samskapa-<stage>-` prefix).
+    const declaredQueues = topology.flatMap((fn) => [
+      `${fn.name}-failures`,
+      ...fn.triggers.flatMap((t) => (t.kind === 'event' ? [`${t.rule}-dlq`] : [])),
+    ]);
+    const [dynamodb, s3, ses, scheduler, eventBridge, httpApi, sqs] = await Promise.all([
       startDynamoDb({
         ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
         port: options.ports?.dynamodb ?? 0,
@@ -196,6 +206,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         accountId: LOCAL_ACCOUNT,
         log,
       }),
+      startSqs({
+        failureQueues,
+        declaredQueues,
+        port: options.ports?.sqs ?? 0,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT,
+        clock,
+        log,
+      }),
     ]);
     stops.push(
       () => dynamodb.stop(),
@@ -203,6 +222,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       () => ses.stop(),
       () => scheduler.stop(),
       () => httpApi.stop(),
+      () => sqs.stop(),
     );
     bus = eventBridge;
     const { tableName } = await ensureTable(dynamodb.endpoint, pipelineTable);
@@ -219,6 +239,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       [RESOURCE_ENVIRONMENT.tableName]: tableName,
       [RESOURCE_ENVIRONMENT.bucketName]: FILES_BUCKET,
       [RESOURCE_ENVIRONMENT.eventBusName]: PIPELINE_BUS,
@@ -281,6 +302,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ses: ses.endpoint,
       scheduler: scheduler.endpoint,
       lambda: lambda.endpoint,
+      sqs: sqs.endpoint,
       region: LOCAL_REGION,
       bus: PIPELINE_BUS,
       bucket: FILES_BUCKET,
@@ -297,6 +319,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ses,
       scheduler,
       eventBridge,
+      sqs,
       lambda,
       outboxPipe,
       httpApi,

@@ -49,6 +49,7 @@ function renderEndpoints(endpoints: Endpoints, startupMs: number): string {
     ['SES v2', endpoints.ses],
     ['Scheduler', endpoints.scheduler],
     ['Lambda (Invoke)', endpoints.lambda],
+    ['SQS (failure queues)', endpoints.sqs],
     ['Region', endpoints.region],
     ['Bus', endpoints.bus],
     ['Bucket', endpoints.bucket],
