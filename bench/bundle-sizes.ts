@@ -48,7 +48,7 @@ export async function measureBundles() {
     what: 'Minified ESM bundle (index.mjs) of each function as deployed; source maps not counted',
     machine: machine(),
     esbuild,
-    budgetKilobytes: 800,
+    budgetKilobytes: 850,
     functions,
   };
   writeFileSync(join(root, 'bench/results/bundle-sizes.json'), `${JSON.stringify(record, null, 2)}\n`);

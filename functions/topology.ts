@@ -187,9 +187,11 @@ export const topology: Topology = defineTopology([
       path: route.path,
       auth: route.auth,
     })),
-    // Erasing a participant lists and deletes their recordings, quarantined ones included.
+    // Erasing a participant lists and deletes their recordings, quarantined ones included. The
+    // operations routes read the failure queues and redrive them to their consumers.
     permissions: {
       table: 'readWrite',
+      operate: true,
       bucket: {
         read: ['reports/', 'guides/', 'recordings/', 'quarantine/'],
         write: ['recordings/', 'quarantine/'],

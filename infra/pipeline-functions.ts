@@ -37,6 +37,9 @@ import { acknowledgeWildcardResource, XRAY_REASON } from './nag.ts';
 import { physicalName } from './naming.ts';
 import type { Schedules } from './scheduler.ts';
 
+const LIST_QUEUES_REASON =
+  'Operations (operate) list the failure queues: sqs:ListQueues supports no resource-level permissions and answers queue names only; receiving and deleting messages is granted on each failure queue.';
+
 /** The repository root: projectRoot of every bundle and home of the lock file. */
 export const REPOSITORY_ROOT = join(import.meta.dirname, '..');
 
@@ -158,7 +161,11 @@ export class PipelineFunctions extends Construct {
       description: `samskapa function ${declaration.name}`,
     });
     logGroup.grantWrite(role);
-    acknowledgeWildcardResource(role, '*', XRAY_REASON);
+    acknowledgeWildcardResource(
+      role,
+      '*',
+      declaration.permissions.operate ? `${XRAY_REASON} ${LIST_QUEUES_REASON}` : XRAY_REASON,
+    );
     const failures = this.#props.failureQueues.create(
       'function',
       declaration.name,
@@ -319,6 +326,10 @@ export class PipelineFunctions extends Construct {
         resources: failureQueues.entries.map((entry) => entry.queue.queueArn),
       }),
     );
+    // GET /ops/failures lists the queues by the stack prefix; ListQueues has no resource-level
+    // permissions, and it answers names only.
+    // (Its "*" is acknowledged with X-Ray's, in #function.)
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:ListQueues'], resources: ['*'] }));
     // A redrive re-invokes the one consumer that failed; names, not references, so that a function
     // with `operate` may also be one of them without a dependency cycle.
     fn.addToRolePolicy(

@@ -262,6 +262,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.retryDelaysMs ? { retryDelaysMs: options.retryDelaysMs } : {}),
     });
     const lambda = host;
+    environment.AWS_ENDPOINT_URL_LAMBDA = lambda.endpoint;
     // The bus stops before the host so no delivery lands on a stopped host.
     stops.push(
       () => lambda.stop(),

@@ -3,6 +3,7 @@
  * failure into one line and an exit code (the stack trace only with --verbose).
  */
 import { demoCommand } from '../commands/demo.ts';
+import { dlqCommand } from '../commands/dlq.ts';
 import { helpCommand, overview, unknownCommand } from '../commands/help.ts';
 import { importCommand } from '../commands/import.ts';
 import { replayCommand } from '../commands/replay.ts';
@@ -21,6 +22,7 @@ const commands: Command[] = [
   statusCommand,
   tailCommand,
   traceCommand,
+  dlqCommand,
   replayCommand,
   tokenCommand,
 ];

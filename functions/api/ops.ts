@@ -2,7 +2,8 @@
  * Operations: what the console and `samskapa tail` read. Every event of the organisation in time
  * order (the byOrg index, `ORG#{org}#EVENTS`), every process as a board row with stuck marks (the
  * byOrg index, `ORG#{org}#BOARD`), and one process's timeline as a causal graph. All of it comes
- * from the table, locally and on AWS alike. Events carry no personal data, so neither do these.
+ * from the table, locally and on AWS alike, but the board's `failed` mark, which peeks the failure
+ * queues (failures.ts). Events carry no personal data, so neither do these.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeTime } from 'ulid';
@@ -15,6 +16,7 @@ import { resources } from '../../shared/runtime/environment.ts';
 import { defineRoute, reply } from '../../shared/runtime/http.ts';
 import { boardGsiPk, orgEventsGsiPk, processPk } from '../../shared/store/keys.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { failedProcesses, MAX_PEEK } from './failures.ts';
 import { loadProcess } from './process.ts';
 import { Id, ProcessParams, StageKey } from './schemas.ts';
 
@@ -98,6 +100,11 @@ const BoardRow = z.object({
   openTasks: z.number().int(),
   overdueTasks: z.number().int(),
   stuck: z.boolean(),
+  failed: z
+    .boolean()
+    .describe(
+      `A message of this process is in a failure queue (GET /ops/failures): among the first ${MAX_PEEK} peeked of each queue`,
+    ),
 });
 const BoardPage = z.object({ items: z.array(BoardRow), cursor: z.string().optional() });
 
@@ -210,8 +217,7 @@ export const opsRoutes = [
     query: BoardQuery,
     response: {
       status: 200,
-      description:
-        'Every process of the organisation as a row: stage, time in stage, tasks, last event, stuck (a page; `cursor` for the next). Municipality and state filter what the index returns, so a page may hold fewer rows than `limit` and still have a cursor.',
+      description: `Every process of the organisation as a row: stage, time in stage, tasks, last event, stuck, failed (a page; \`cursor\` for the next). Municipality and state filter what the index returns, so a page may hold fewer rows than \`limit\` and still have a cursor. \`failed\` peeks every failure queue once per request (one ReceiveMessage of up to ${MAX_PEEK} messages per queue, which stay visible): a process whose message lies deeper in a busy queue is not marked.`,
       schema: BoardPage,
     },
     handle: async ({ caller, query }) => {
@@ -244,21 +250,24 @@ export const opsRoutes = [
         filters.push(`${attr('lastEventAt')} < :cutoff`);
         values[':cutoff'] = cutoff;
       }
-      const page = await documentClient().send(
-        new QueryCommand({
-          TableName: resources.tableName,
-          IndexName: 'byOrg',
-          KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
-          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-          ProjectionExpression: ['pk', 'sk', 'gsi1pk', 'gsi1sk']
-            .concat(BOARD_ATTRIBUTES.map((_, i) => `#state.#a${i}`))
-            .join(', '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          Limit: query.limit,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
+      const [failed, page] = await Promise.all([
+        failedProcesses(caller.orgId),
+        documentClient().send(
+          new QueryCommand({
+            TableName: resources.tableName,
+            IndexName: 'byOrg',
+            KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
+            ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+            ProjectionExpression: ['pk', 'sk', 'gsi1pk', 'gsi1sk']
+              .concat(BOARD_ATTRIBUTES.map((_, i) => `#state.#a${i}`))
+              .join(', '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            Limit: query.limit,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      ]);
       const items = (page.Items ?? []).map((item) => {
         const state = item.state as Record<string, unknown>;
         const method = methods.get(String(state.method));
@@ -283,6 +292,7 @@ export const opsRoutes = [
           openTasks: tasks.length,
           overdueTasks: tasks.filter((task) => task.overdue).length,
           stuck: state.status === 'active' && lastEventAt < cutoff,
+          failed: failed.has(String(state.processId)),
         };
       });
       const cursor = encodeCursor(page.LastEvaluatedKey);

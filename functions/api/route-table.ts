@@ -102,7 +102,19 @@ export const apiRoutes: readonly RouteDeclaration[] = [
     'GET',
     '/ops/board',
     operations,
-    'Every process as a row: stage, time in stage, tasks, last event, stuck',
+    'Every process as a row: stage, time in stage, tasks, last event, stuck, failed',
   ),
   r('GET', '/ops/processes/{processId}/trace', operations, 'The timeline of a process as a causal graph'),
+  r(
+    'GET',
+    '/ops/failures',
+    operations,
+    'Every failure queue: its depth and its messages with the consumer, the error and the event',
+  ),
+  r(
+    'POST',
+    '/ops/failures/{queue}/redrive',
+    operations,
+    "Redrive a failure queue's messages to its one consumer, then delete them",
+  ),
 ];

@@ -5,6 +5,7 @@
 
 import { definePublicRoute, type RouteDefinition, reply } from '../../shared/runtime/http.ts';
 import { openApiDocument } from '../../shared/runtime/http-openapi.ts';
+import { failureRoutes } from './failures.ts';
 import { interviewRoutes } from './interviews.ts';
 import { opsRoutes } from './ops.ts';
 import { participantRoutes } from './participants.ts';
@@ -34,6 +35,7 @@ export const routes: readonly RouteDefinition[] = [
   ...workshopRoutes,
   ...resultRoutes,
   ...opsRoutes,
+  ...failureRoutes,
 ];
 
 let document: Record<string, unknown> | undefined;

@@ -334,6 +334,9 @@ export class LambdaHost extends EventEmitter<LambdaHostEvents> {
   async listen(port = 0): Promise<void> {
     this.#invokeApi ??= await startLambdaInvokeApi(this, { port });
     this.endpoint = this.#invokeApi.endpoint;
+    // Functions reach this endpoint as they reach the other services (a redrive invokes a consumer),
+    // unless the runtime named another one. Sandboxes start later, so every one of them gets it.
+    for (const fn of this.#functions.values()) fn.env.AWS_ENDPOINT_URL_LAMBDA ??= this.endpoint;
   }
 
   /** The functions this host runs. */

@@ -3,9 +3,11 @@
  * AWS_ENDPOINT_URL_* variables, so the same code talks to AWS or to the local runtime.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ProcessStore } from '../store/process-store.ts';
 import { resources } from './environment.ts';
@@ -45,4 +47,19 @@ export function schedulerClient(): SchedulerClient {
 export function processes(): ProcessStore {
   processStore ??= new ProcessStore(documentClient(), resources.tableName);
   return processStore;
+}
+
+let sqs: SQSClient | undefined;
+let lambda: LambdaClient | undefined;
+
+/** The failure queues (AWS_ENDPOINT_URL_SQS locally): the operations routes only. */
+export function sqsClient(): SQSClient {
+  sqs ??= new SQSClient({});
+  return sqs;
+}
+
+/** Invokes a consumer again on a redrive (AWS_ENDPOINT_URL_LAMBDA locally): the operations routes only. */
+export function lambdaClient(): LambdaClient {
+  lambda ??= new LambdaClient({});
+  return lambda;
 }

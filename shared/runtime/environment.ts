@@ -41,3 +41,17 @@ export const resources = {
     return required(RESOURCE_ENVIRONMENT.schedulerRoleArn);
   },
 };
+
+/**
+ * What the operations routes need on AWS only (infra sets them for a function with `operate`, see
+ * AWS_ENVIRONMENT in infra/pipeline-functions.ts): the stack prefix (`samskapa-<stage>-`) in front of
+ * the failure queues' and the functions' names. Locally names carry no prefix: unset means ''.
+ */
+export const operations = {
+  get failureQueuePrefix(): string {
+    return process.env.FAILURE_QUEUE_PREFIX ?? '';
+  },
+  get functionNamePrefix(): string {
+    return process.env.FUNCTION_NAME_PREFIX ?? '';
+  },
+};

@@ -77,9 +77,9 @@ describe('samskapa help', () => {
   it('lists the commands, and `npx samskapa` runs the bin from the repository root', async () => {
     const viaNpx = await run('npx', ['--no-install', 'samskapa', 'help']);
     expect(viaNpx.code).toBe(0);
-    for (const name of ['start', 'demo', 'import', 'status', 'tail', 'trace', 'replay', 'token'])
+    for (const name of ['start', 'demo', 'import', 'status', 'tail', 'trace', 'dlq', 'replay', 'token'])
       expect(viaNpx.stdout).toMatch(new RegExp(`^  ${name}\\s`, 'm'));
-    expect(viaNpx.stdout).not.toMatch(/^ {2}dlq\s/m);
+    expect(viaNpx.stdout).not.toMatch(/^ {2}console\s/m);
 
     const importHelp = await samskapa(['import', '--help']);
     expect(importHelp.code).toBe(0);
@@ -427,7 +427,13 @@ describe('samskapa when something is wrong: one line, exit 1, no stack trace', (
   });
 
   it('a wrong command line exits 2', async () => {
-    expectOneLine(await samskapa(['dlq']), 2, /unknown command 'dlq'; the commands are start, demo, import/);
+    expectOneLine(
+      await samskapa(['console']),
+      2,
+      /unknown command 'console'; the commands are start, demo, import/,
+    );
+    expectOneLine(await samskapa(['dlq']), 2, /^samskapa dlq: missing argument\. Usage: samskapa dlq list/);
+    expectOneLine(await samskapa(['dlq', 'purge']), 2, /unknown action 'purge'/);
     expectOneLine(
       await samskapa(['tail', '--since', 'yesterday', '--data', data]),
       2,

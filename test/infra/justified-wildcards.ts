@@ -80,6 +80,15 @@ export const justifiedWildcards: Justification[] = [
     why: 'dynamodb:ListStreams supports no resource-level permissions; AWS requires "*". Reading records is granted on the one stream ARN.',
   },
   {
+    name: 'operations list the failure queues',
+    holder: /^Functions[a-zA-Z0-9]+RoleDefaultPolicy/,
+    effect: 'Allow',
+    kind: 'resource',
+    value: /^\*$/,
+    onlyWithActions: ['sqs:ListQueues'],
+    why: 'sqs:ListQueues supports no resource-level permissions; AWS requires "*". It answers queue names only; receiving and deleting messages is granted on each failure queue ARN.',
+  },
+  {
     name: 'functions write X-Ray traces',
     holder: /^Functions[a-zA-Z0-9]+RoleDefaultPolicy/,
     effect: 'Allow',

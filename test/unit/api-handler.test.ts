@@ -7,6 +7,7 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -16,6 +17,16 @@ import {
   NoSuchUpload,
   S3Client,
 } from '@aws-sdk/client-s3';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListQueuesCommand,
+  QueueDoesNotExist,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -28,7 +39,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { decodeTime } from 'ulid';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PipelineEvent } from '../../events/catalog.ts';
 import * as E from '../../events/catalog.ts';
 import { handler } from '../../functions/api/handler.ts';
@@ -57,9 +68,13 @@ vi.hoisted(() => {
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
+const sqs = mockClient(SQSClient);
+const lambda = mockClient(LambdaClient);
 afterAll(() => {
   dynamo.restore();
   s3.restore();
+  sqs.restore();
+  lambda.restore();
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -74,6 +89,10 @@ function fakeTable() {
   table.clear();
   dynamo.reset();
   s3.reset();
+  sqs.reset();
+  lambda.reset();
+  // No failure queues unless a test makes some.
+  sqs.on(ListQueuesCommand).resolves({});
   dynamo.on(GetCommand).callsFake((input) => ({ Item: clone(table.get(at(input.Key.pk, input.Key.sk))) }));
   dynamo.on(PutCommand).callsFake((input) => {
     const key = at(input.Item.pk, input.Item.sk);
@@ -482,6 +501,11 @@ const badInput: Record<string, { options: RequestOptions; errors: string[] }> = 
     options: { path: { processId: 'ä' } },
     errors: ['path.processId'],
   },
+  'GET /ops/failures': { options: { query: { limit: '11' } }, errors: ['query.limit'] },
+  'POST /ops/failures/{queue}/redrive': {
+    options: { path: { queue: 'stage engine' }, body: { messageIds: [] } },
+    errors: ['path.queue', 'body.messageIds'],
+  },
 };
 /** Routes that take no input at all, so no input can be bad. */
 const withoutInput = ['GET /openapi.json', 'GET /places'];
@@ -516,6 +540,8 @@ describe('bad input: 400 with field errors, nothing written', () => {
       expect(paths(answer)).toEqual(expect.arrayContaining(errors));
       expect(writes()).toHaveLength(0);
       expect(s3.calls()).toHaveLength(0);
+      expect(sqs.calls()).toHaveLength(0);
+      expect(lambda.calls()).toHaveLength(0);
     });
   }
 
@@ -1423,10 +1449,11 @@ describe('operations', () => {
       openTasks: 2,
       overdueTasks: 1,
       stuck: true,
+      failed: false,
     });
     expect(answer.json.items[0].timeInStageSeconds).toBeGreaterThanOrEqual(100 * 3600);
     expect(answer.json.items.map((r: { stuck: boolean }) => r.stuck)).toEqual([true, false, false]);
-    expect(answer.json).not.toHaveProperty('items.0.failed');
+    expect(answer.json.items.map((r: { failed: boolean }) => r.failed)).toEqual([false, false, false]);
     expect(dynamo.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       IndexName: 'byOrg',
       KeyConditionExpression: 'gsi1pk = :pk',
@@ -1519,6 +1546,264 @@ describe('operations', () => {
       ['D', false, []],
     ]);
     expect(graph.causes).toEqual([{ id: 'req-1', actor: { kind: 'user', id: 'u-1' }, events: ['A'] }]);
+  });
+});
+
+describe('failures: the failure queues and their redrive', () => {
+  const ops = as('ops');
+  const PREFIX = 'samskapa-test-';
+  const url = (name: string) => `https://sqs.eu-north-1.amazonaws.com/123456789012/${PREFIX}${name}`;
+  const detail = (orgId: string, processId: string) => ({
+    metadata: { id: `ev-${processId}`, type: 'Interview.Recorded', orgId, placeId: 'hede', processId },
+    data: { interviewId: 'i-1' },
+  });
+  const event = (orgId: string, processId: string) => ({
+    id: `eb-${processId}`,
+    'detail-type': 'Interview.Recorded',
+    source: 'samskapa.pipeline',
+    detail: detail(orgId, processId),
+  });
+  /** Lambda's on-failure record, as the function's destination queue holds it. */
+  const lambdaRecord = (id: string, orgId: string, processId: string) => ({
+    MessageId: id,
+    ReceiptHandle: `handle-${id}`,
+    Body: JSON.stringify({
+      version: '1.0',
+      timestamp: '2026-03-02T09:00:00.000Z',
+      requestContext: {
+        requestId: 'r-1',
+        functionArn: 'arn:aws:lambda:eu-north-1:123456789012:function:samskapa-test-stageEngine:$LATEST',
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: 3,
+      },
+      requestPayload: event(orgId, processId),
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: {
+        errorType: 'ConditionalCheckFailedException',
+        errorMessage: 'The conditional request failed',
+      },
+    }),
+    Attributes: { SentTimestamp: String(Date.UTC(2026, 2, 2, 9, 5)) },
+  });
+  /** A rule target's DLQ message: the event, EventBridge's error in the attributes. */
+  const dlqMessage = (id: string, processId: string) => ({
+    MessageId: id,
+    ReceiptHandle: `handle-${id}`,
+    Body: JSON.stringify(event(ORG, processId)),
+    Attributes: { SentTimestamp: String(Date.UTC(2026, 2, 2, 9, 6)) },
+    MessageAttributes: {
+      ERROR_CODE: { DataType: 'String', StringValue: 'NO_RESOURCE' },
+      ERROR_MESSAGE: { DataType: 'String', StringValue: 'Function not found' },
+      RETRY_ATTEMPTS: { DataType: 'Number', StringValue: '8' },
+    },
+  });
+
+  beforeEach(() => {
+    vi.stubEnv('FAILURE_QUEUE_PREFIX', PREFIX);
+    vi.stubEnv('FUNCTION_NAME_PREFIX', PREFIX);
+    sqs.on(ListQueuesCommand).resolves({
+      QueueUrls: [url('stageEngine-failures'), url('stage-engine-facts-dlq'), url('outbox-dlq')],
+    });
+    sqs.on(GetQueueAttributesCommand).callsFake((input) => ({
+      Attributes: { ApproximateNumberOfMessages: String(input.QueueUrl.endsWith('outbox-dlq') ? 4 : 2) },
+    }));
+    sqs.on(ReceiveMessageCommand).resolves({});
+    sqs.on(ReceiveMessageCommand, { QueueUrl: url('stageEngine-failures') }).resolves({
+      Messages: [lambdaRecord('m-1', ORG, 'p-1'), lambdaRecord('m-2', 'org-other', 'p-9')],
+    });
+    sqs.on(ReceiveMessageCommand, { QueueUrl: url('stage-engine-facts-dlq') }).resolves({
+      Messages: [dlqMessage('m-3', 'p-2')],
+    });
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("lists every queue by the stack prefix, peeks without hiding, and shows only the caller's organisation", async () => {
+    const answer = await call('GET /ops/failures', { claims: ops });
+    expect(answer.status).toBe(200);
+    expect(sqs.commandCalls(ListQueuesCommand)[0]?.args[0].input).toEqual({ QueueNamePrefix: PREFIX });
+    const receives = sqs.commandCalls(ReceiveMessageCommand).map((c) => c.args[0].input);
+    expect(receives.map((input) => input.QueueUrl).sort()).toEqual(
+      [url('stage-engine-facts-dlq'), url('stageEngine-failures')].sort(),
+    );
+    for (const input of receives)
+      expect(input).toMatchObject({ MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0 });
+    expect(answer.json.queues).toEqual([
+      { queue: 'outbox-dlq', kind: 'other', function: null, rule: null, depth: 4, messages: [] },
+      {
+        queue: 'stage-engine-facts-dlq',
+        kind: 'rule',
+        function: 'stageEngine',
+        rule: 'stage-engine-facts',
+        depth: 2,
+        messages: [
+          {
+            queue: 'stage-engine-facts-dlq',
+            messageId: 'm-3',
+            receiptHandle: 'handle-m-3',
+            function: 'stageEngine',
+            error: { type: 'NO_RESOURCE', message: 'Function not found' },
+            attempts: 9,
+            event: { id: 'ev-p-2', type: 'Interview.Recorded', processId: 'p-2', placeId: 'hede' },
+            sentAt: '2026-03-02T09:06:00.000Z',
+          },
+        ],
+      },
+      {
+        queue: 'stageEngine-failures',
+        kind: 'function',
+        function: 'stageEngine',
+        rule: null,
+        depth: 2,
+        messages: [
+          {
+            queue: 'stageEngine-failures',
+            messageId: 'm-1',
+            receiptHandle: 'handle-m-1',
+            function: 'stageEngine',
+            error: { type: 'ConditionalCheckFailedException', message: 'The conditional request failed' },
+            attempts: 3,
+            event: { id: 'ev-p-1', type: 'Interview.Recorded', processId: 'p-1', placeId: 'hede' },
+            sentAt: '2026-03-02T09:05:00.000Z',
+          },
+        ],
+      },
+    ]);
+    expect(answer.text).not.toContain('p-9');
+
+    const depthOnly = await call('GET /ops/failures', { claims: coordinator, query: { limit: '0' } });
+    expect(depthOnly.json.queues.every((q: { messages: unknown[] }) => q.messages.length === 0)).toBe(true);
+  });
+
+  it('redrives to the one consumer: Invoke (Event) with the original event, then DeleteMessage', async () => {
+    sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: url('stageEngine-failures') });
+    sqs
+      .on(ReceiveMessageCommand, { QueueUrl: url('stageEngine-failures') })
+      .resolvesOnce({ Messages: [lambdaRecord('m-1', ORG, 'p-1'), lambdaRecord('m-2', 'org-other', 'p-9')] })
+      .resolves({});
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    const answer = await call('POST /ops/failures/{queue}/redrive', {
+      claims: ops,
+      path: { queue: 'stageEngine-failures' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({
+      queue: 'stageEngine-failures',
+      function: 'stageEngine',
+      redriven: ['m-1'],
+      failed: [],
+    });
+    expect(sqs.commandCalls(GetQueueUrlCommand)[0]?.args[0].input).toEqual({
+      QueueName: `${PREFIX}stageEngine-failures`,
+    });
+    expect(sqs.commandCalls(ReceiveMessageCommand)[0]?.args[0].input.VisibilityTimeout).toBeGreaterThan(0);
+    const invokes = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    expect(invokes).toHaveLength(1);
+    expect(invokes[0]).toMatchObject({ FunctionName: `${PREFIX}stageEngine`, InvocationType: 'Event' });
+    expect(JSON.parse(new TextDecoder().decode(invokes[0]?.Payload as Uint8Array))).toEqual(
+      event(ORG, 'p-1'),
+    );
+    expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: url('stageEngine-failures'), ReceiptHandle: 'handle-m-1' },
+    ]);
+    // Another organisation's message is released, untouched.
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: url('stageEngine-failures'), ReceiptHandle: 'handle-m-2', VisibilityTimeout: 0 },
+    ]);
+  });
+
+  it('a rule DLQ redrives the event itself; a failed Invoke or an unknown id stays and is reported', async () => {
+    sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: url('stage-engine-facts-dlq') });
+    sqs
+      .on(ReceiveMessageCommand, { QueueUrl: url('stage-engine-facts-dlq') })
+      .resolvesOnce({ Messages: [dlqMessage('m-3', 'p-2'), dlqMessage('m-4', 'p-3')] })
+      .resolves({});
+    lambda
+      .on(InvokeCommand)
+      .resolvesOnce({ StatusCode: 202 })
+      .rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
+    const answer = await call('POST /ops/failures/{queue}/redrive', {
+      claims: ops,
+      path: { queue: 'stage-engine-facts-dlq' },
+      body: { messageIds: ['m-3', 'm-4', 'm-gone'] },
+    });
+    expect(answer.json).toEqual({
+      queue: 'stage-engine-facts-dlq',
+      function: 'stageEngine',
+      redriven: ['m-3'],
+      failed: [
+        { id: 'm-4', error: 'ResourceNotFoundException: Function not found' },
+        { id: 'm-gone', error: 'not in the queue (or not visible now)' },
+      ],
+    });
+    const payload = lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array;
+    expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(event(ORG, 'p-2'));
+    expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(1);
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input.ReceiptHandle).toBe(
+      'handle-m-4',
+    );
+  });
+
+  it('404 for a queue that does not exist, 409 for one without a consumer, 403 for a facilitator', async () => {
+    sqs.on(GetQueueUrlCommand).rejects(new QueueDoesNotExist({ message: 'no', $metadata: {} }));
+    const missing = await call('POST /ops/failures/{queue}/redrive', {
+      claims: ops,
+      path: { queue: 'nothing-failures' },
+    });
+    expect(missing.status).toBe(404);
+    sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: url('outbox-dlq') });
+    const other = await call('POST /ops/failures/{queue}/redrive', {
+      claims: ops,
+      path: { queue: 'outbox-dlq' },
+    });
+    expect(other.status).toBe(409);
+    expect(lambda.calls()).toHaveLength(0);
+    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(0);
+
+    sqs.resetHistory();
+    for (const [routeKey, options] of [
+      ['GET /ops/failures', {}],
+      ['POST /ops/failures/{queue}/redrive', { path: { queue: 'stageEngine-failures' } }],
+    ] as const) {
+      expect((await call(routeKey, { ...options, claims: facilitator })).status, routeKey).toBe(403);
+    }
+    expect(sqs.calls()).toHaveLength(0);
+    expect(lambda.calls()).toHaveLength(0);
+  });
+
+  it("board: failed marks a process with a message in any failure queue (the caller's organisation only)", async () => {
+    const row = (id: string) => ({
+      pk: `ORG#${ORG}#PROC#${id}`,
+      sk: 'STATE',
+      state: {
+        processId: id,
+        placeId: 'hede',
+        placeName: 'Hede',
+        municipality: 'Härjedalen',
+        method: 'smarta-orter',
+        status: 'active',
+        stageIndex: 0,
+        stageStartedAt: new Date().toISOString(),
+        lastEventAt: new Date().toISOString(),
+      },
+    });
+    dynamo.on(QueryCommand, { IndexName: 'byOrg' }).resolves({
+      Items: [row('p-1'), row('p-2'), row('p-9'), row('p-4')],
+    });
+    const answer = await call('GET /ops/board', { claims: ops });
+    expect(
+      answer.json.items.map((r: { processId: string; failed: boolean }) => [r.processId, r.failed]),
+    ).toEqual([
+      ['p-1', true],
+      ['p-2', true],
+      ['p-9', false],
+      ['p-4', false],
+    ]);
+    const receives = sqs.commandCalls(ReceiveMessageCommand).map((c) => c.args[0].input);
+    expect(receives).toHaveLength(3);
+    for (const input of receives)
+      expect(input).toMatchObject({ MaxNumberOfMessages: 10, VisibilityTimeout: 0 });
   });
 });
 
