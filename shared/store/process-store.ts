@@ -290,9 +290,10 @@ export async function changeProcess(
     emitted: PipelineEvent[];
     rows?: RowChanges;
   },
-  options: { handled?: PipelineEvent; attempts?: number } = {},
+  options: { handled?: PipelineEvent; attempts?: number; backoff?: (attempt: number) => Promise<void> } = {},
 ): Promise<CommitResult & { emitted: PipelineEvent[] }> {
-  const attempts = options.attempts ?? 5;
+  const attempts = options.attempts ?? 8;
+  const backoff = options.backoff ?? jitteredBackoff;
   for (let attempt = 1; ; attempt++) {
     const current = await store.load(ids.orgId, ids.processId);
     const { state, emitted, rows } = apply(current);
@@ -313,6 +314,15 @@ export async function changeProcess(
       return { ...result, emitted: result.outcome === 'committed' ? emitted : [] };
     } catch (error) {
       if (!(error instanceof VersionConflictError) || attempt >= attempts) throw error;
+      // Writers of one busy process (the API and the stage engine under redelivery) would otherwise
+      // collide again at once: wait a random, growing while before reading again.
+      await backoff(attempt);
     }
   }
+}
+
+/** Full jitter: a random wait up to 20 ms doubled per attempt, at most 640 ms. */
+export function jitteredBackoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(640, 20 * 2 ** (attempt - 1));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }

@@ -101,4 +101,20 @@ describe('changeProcess', () => {
     expect(result.outcome).toBe('committed');
     expect(applied).toBe(2);
   });
+
+  it('waits a growing while between attempts and names the conflict when they run out', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { state: started.state, version: 1 } });
+    dynamo.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed']));
+    const waits: number[] = [];
+    await expect(
+      changeProcess(store, ids, (current) => ({ state: current?.state ?? started.state, emitted: [] }), {
+        attempts: 4,
+        backoff: async (attempt) => {
+          waits.push(attempt);
+        },
+      }),
+    ).rejects.toThrow(VersionConflictError);
+    expect(waits).toEqual([1, 2, 3]);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(4);
+  });
 });
