@@ -292,7 +292,7 @@ export async function changeProcess(
   },
   options: { handled?: PipelineEvent; attempts?: number; backoff?: (attempt: number) => Promise<void> } = {},
 ): Promise<CommitResult & { emitted: PipelineEvent[] }> {
-  const attempts = options.attempts ?? 8;
+  const attempts = options.attempts ?? CHANGE_ATTEMPTS;
   const backoff = options.backoff ?? jitteredBackoff;
   for (let attempt = 1; ; attempt++) {
     const current = await store.load(ids.orgId, ids.processId);
@@ -320,6 +320,9 @@ export async function changeProcess(
     }
   }
 }
+
+/** How often a change is read and tried again when another writer got there first. */
+export const CHANGE_ATTEMPTS = 8;
 
 /** Full jitter: a random wait up to 20 ms doubled per attempt, at most 640 ms. */
 export function jitteredBackoff(attempt: number): Promise<void> {

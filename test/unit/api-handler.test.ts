@@ -51,6 +51,7 @@ import { reportToken } from '../../shared/mail/report-link.ts';
 import { unsubscribeToken } from '../../shared/mail/unsubscribe.ts';
 import { type HttpEvent, httpApi } from '../../shared/runtime/http.ts';
 import { rows } from '../../shared/store/directory.ts';
+import { CHANGE_ATTEMPTS } from '../../shared/store/process-store.ts';
 
 vi.hoisted(() => {
   for (const name of Object.keys(process.env))
@@ -670,7 +671,7 @@ describe('domain errors as HTTP', () => {
     });
     expect(answer.status).toBe(409);
     expect(answer.json.type).toBe('https://samskapa.dev/problems/concurrent-change');
-    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(5);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(CHANGE_ATTEMPTS);
   });
 
   it('500 for the unexpected, without internals', async () => {
