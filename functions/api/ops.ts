@@ -18,7 +18,7 @@ import { boardGsiPk, orgEventsGsiPk, processPk } from '../../shared/store/keys.t
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { failedProcesses, MAX_PEEK } from './failures.ts';
 import { loadProcess } from './process.ts';
-import { Id, ProcessParams, StageKey } from './schemas.ts';
+import { Id, ProcessParams, refineMethodStage, StageKey } from './schemas.ts';
 
 /** The lowest event id (ULID) of a moment: every event that happened at or after it sorts above. */
 export const ulidLowerBound = (ms: number) => `${encodeTime(ms, 10)}${'0'.repeat(16)}`;
@@ -63,27 +63,7 @@ const BoardQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(100),
     cursor: z.string().max(2048).optional(),
   })
-  .superRefine((query, ctx) => {
-    if (query.method !== undefined && !methods.has(query.method)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['method'],
-        message: `unknown method (known: ${[...methods.keys()].join(', ')})`,
-      });
-      return;
-    }
-    if (query.stage === undefined) return;
-    if (query.method === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['stage'], message: 'a stage filter needs the method' });
-      return;
-    }
-    if (!methodByKey(query.method).stages.some((s) => s.key === query.stage))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['stage'],
-        message: `${query.method} has no stage ${query.stage}`,
-      });
-  });
+  .superRefine(refineMethodStage);
 
 const LocalisedName = z.object({ sv: z.string(), fi: z.string(), en: z.string() });
 const BoardRow = z.object({

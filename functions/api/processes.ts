@@ -11,7 +11,7 @@ import { type FieldError, HttpProblem } from '../../shared/runtime/http-problem.
 import { boardGsiPk } from '../../shared/store/keys.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { commandResult, directory, loadProcess, processView, runCommand } from './process.ts';
-import { Id, newId, Page, ProcessParams, StageKey, Text } from './schemas.ts';
+import { Id, newId, Page, ProcessParams, refineMethodStage, StageKey, Text } from './schemas.ts';
 
 export const CommandResult = z.object({
   processId: Id,
@@ -39,23 +39,7 @@ const BoardQuery = Page.extend({
   method: z.string().min(1).optional(),
   stage: StageKey.optional().describe('A stage key of the method; needs method'),
   status: z.enum(['active', 'completed']).optional(),
-}).superRefine((query, ctx) => {
-  if (query.method !== undefined && !methods.has(query.method)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['method'],
-      message: `unknown method (known: ${[...methods.keys()].join(', ')})`,
-    });
-    return;
-  }
-  if (query.stage === undefined) return;
-  if (query.method === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['stage'], message: 'a stage filter needs the method' });
-    return;
-  }
-  if (!methodByKey(query.method).stages.some((s) => s.key === query.stage))
-    ctx.addIssue({ code: 'custom', path: ['stage'], message: `${query.method} has no stage ${query.stage}` });
-});
+}).superRefine(refineMethodStage);
 
 const BOARD_ATTRIBUTES = [
   'processId',
