@@ -18,6 +18,7 @@ import path from 'node:path';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account.js';
 import { type Clock, systemClock } from '../clock.ts';
+import { eventPublisher } from '../event-publisher.ts';
 import { serveOnLoopback } from '../loopback-server.ts';
 import { escapeXml, S3Error, sendS3Error } from './errors.ts';
 import { listObjectsV2 } from './list-objects-v2.ts';
@@ -159,35 +160,20 @@ export async function startS3(options: StartS3Options): Promise<LocalS3> {
   const store = s3rver.store;
 
   const metrics: S3Metrics = { objectCreated: 0, objectDeleted: 0, publishFailed: 0 };
-  const undelivered: { entry: S3Notification; error: string }[] = [];
-  const pending = new Set<Promise<void>>();
   const nextSequencer = createSequencer(() => clock.now());
   const requestContext = new AsyncLocalStorage<S3Request & { operation?: string }>();
 
-  const refused = (entry: S3Notification, error: unknown) => {
-    metrics.publishFailed++;
-    const message = error instanceof Error ? error.message : String(error);
-    undelivered.push({ entry, error: message });
-    log(`${entry.DetailType} notification for bucket ${entry.Resources[0]} was not published: ${message}`);
-  };
+  const publisher = eventPublisher<S3Notification>(
+    (entry) => options.publish(entry),
+    (entry, message) => {
+      metrics.publishFailed++;
+      log(`${entry.DetailType} notification for bucket ${entry.Resources[0]} was not published: ${message}`);
+    },
+  );
   const publish = (entry: S3Notification) => {
     if (entry.DetailType === 'Object Created') metrics.objectCreated++;
     else metrics.objectDeleted++;
-    let result: unknown;
-    try {
-      result = options.publish(entry);
-    } catch (error) {
-      refused(entry, error);
-      return;
-    }
-    if (result instanceof Promise) {
-      const settled = result.then(
-        () => undefined,
-        (error: unknown) => refused(entry, error),
-      );
-      pending.add(settled);
-      void settled.finally(() => pending.delete(settled));
-    }
+    publisher.publish(entry);
   };
 
   // s3rver emits its notification synchronously right after storing the object, inside the
@@ -385,9 +371,9 @@ export async function startS3(options: StartS3Options): Promise<LocalS3> {
     directory,
     buckets: [...options.buckets],
     metrics: () => ({ ...metrics }),
-    undelivered: () => [...undelivered],
+    undelivered: publisher.undelivered,
     idle: async () => {
-      while (pending.size > 0) await Promise.all(pending);
+      await publisher.idle();
     },
     stop: () => {
       stopped ??= (async () => {
@@ -395,7 +381,7 @@ export async function startS3(options: StartS3Options): Promise<LocalS3> {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        while (pending.size > 0) await Promise.all(pending);
+        await publisher.idle();
         s3rver.removeAllListeners('event');
         s3rver.logger.close();
         await rm(spool, { recursive: true, force: true });

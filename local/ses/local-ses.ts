@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Clock, systemClock } from '../clock.ts';
+import { eventPublisher } from '../event-publisher.ts';
 import { serveOnLoopback } from '../loopback-server.ts';
 import { SesError, sendJson } from './errors.ts';
 import { type SesEventEntry, simulatorEvents } from './feedback.ts';
@@ -121,33 +122,18 @@ export async function startSes(options: StartSesOptions = {}): Promise<LocalSes>
   await mkdir(outbox, { recursive: true });
   const metrics: SesMetrics = { sent: 0, failed: 0, eventsPublished: 0, publishFailed: 0 };
   const accountId = options.accountId ?? '000000000000';
-  const undelivered: { entry: SesEventEntry; error: string }[] = [];
-  const pending = new Set<Promise<void>>();
 
-  const refused = (entry: SesEventEntry, error: unknown) => {
-    metrics.publishFailed++;
-    const message = error instanceof Error ? error.message : String(error);
-    undelivered.push({ entry, error: message });
-    log(`${entry.DetailType} event was not published: ${message}`);
-  };
+  const publisher = eventPublisher<SesEventEntry>(
+    (entry) => options.publish?.(entry),
+    (entry, message) => {
+      metrics.publishFailed++;
+      log(`${entry.DetailType} event was not published: ${message}`);
+    },
+  );
   const publish = (entry: SesEventEntry) => {
     if (!options.publish) return;
     metrics.eventsPublished++;
-    let result: unknown;
-    try {
-      result = options.publish(entry);
-    } catch (error) {
-      refused(entry, error);
-      return;
-    }
-    if (result instanceof Promise) {
-      const settled = result.then(
-        () => undefined,
-        (error: unknown) => refused(entry, error),
-      );
-      pending.add(settled);
-      void settled.finally(() => pending.delete(settled));
-    }
+    publisher.publish(entry);
   };
 
   const sendEmail = async (
@@ -221,9 +207,9 @@ export async function startSes(options: StartSesOptions = {}): Promise<LocalSes>
     dataDir,
     outbox,
     metrics: () => ({ ...metrics }),
-    undelivered: () => [...undelivered],
+    undelivered: publisher.undelivered,
     idle: async () => {
-      while (pending.size > 0) await Promise.all(pending);
+      await publisher.idle();
     },
     stop: () => {
       stopped ??= (async () => {
@@ -231,7 +217,7 @@ export async function startSes(options: StartSesOptions = {}): Promise<LocalSes>
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        while (pending.size > 0) await Promise.all(pending);
+        await publisher.idle();
         if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
       })();
       return stopped;
