@@ -37,6 +37,8 @@ export interface ConsoleConfig {
   stage: string;
   region: string;
   apiUrl: string;
+  live: 'stream' | 'poll';
+  features: { emails: boolean; unmatched: boolean };
   auth: { issuer: string; userPoolId?: string; userPoolClientId?: string; signInDomain?: string };
 }
 

@@ -39,6 +39,8 @@ import type { Schedules } from './scheduler.ts';
 
 const LIST_QUEUES_REASON =
   'Operations (operate) list the failure queues: sqs:ListQueues supports no resource-level permissions and answers queue names only; receiving and deleting messages is granted on each failure queue.';
+const METRIC_DATA_REASON =
+  "Operations (operate) read the functions' metrics for GET /ops/metrics: cloudwatch:GetMetricData supports no resource-level permissions and only reads metrics.";
 
 /** The repository root: projectRoot of every bundle and home of the lock file. */
 export const REPOSITORY_ROOT = join(import.meta.dirname, '..');
@@ -164,7 +166,9 @@ export class PipelineFunctions extends Construct {
     acknowledgeWildcardResource(
       role,
       '*',
-      declaration.permissions.operate ? `${XRAY_REASON} ${LIST_QUEUES_REASON}` : XRAY_REASON,
+      declaration.permissions.operate
+        ? `${XRAY_REASON} ${LIST_QUEUES_REASON} ${METRIC_DATA_REASON}`
+        : XRAY_REASON,
     );
     const failures = this.#props.failureQueues.create(
       'function',
@@ -330,6 +334,9 @@ export class PipelineFunctions extends Construct {
     // permissions, and it answers names only.
     // (Its "*" is acknowledged with X-Ray's, in #function.)
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:ListQueues'], resources: ['*'] }));
+    // GET /ops/metrics reads the functions' AWS/Lambda metrics; GetMetricData has no resource-level
+    // permissions (its "*" too is acknowledged in #function).
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
     // A redrive re-invokes the one consumer that failed; names, not references, so that a function
     // with `operate` may also be one of them without a dependency cycle.
     fn.addToRolePolicy(

@@ -132,6 +132,10 @@ export class SamskapaStack extends Stack {
       stage: config.stage,
       region: this.region,
       apiUrl: this.api.url,
+      // API Gateway HTTP APIs do not stream: the live flow polls GET /ops/events. The outbox and the
+      // bus's unmatched events exist only locally (on AWS: SES sends, the bus logs to CloudWatch).
+      live: 'poll',
+      features: { emails: false, unmatched: false },
       auth: {
         issuer: this.auth.issuer,
         ...(this.auth.userPool && this.auth.client && this.auth.domain

@@ -1,8 +1,9 @@
 /**
  * The composition root of the local runtime: starts DynamoDB Local, S3, SES, Scheduler, EventBridge,
- * SQS (the failure queues), the Lambda host, the outbox pipe and the HTTP API, all wired from the same topology and table
- * declaration that infra/ deploys. Functions find everything through AWS_ENDPOINT_URL_* variables,
- * exactly as the SDK reads them on AWS; nothing in functions/ or shared/ knows it runs here.
+ * SQS (the failure queues), CloudWatch (the functions' metrics), the Lambda host, the outbox pipe and
+ * the HTTP API, all wired from the same topology and table declaration that infra/ deploys. Functions
+ * find everything through AWS_ENDPOINT_URL_* variables, exactly as the SDK reads them on AWS; nothing
+ * in functions/ or shared/ knows it runs here.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ import {
 } from '../functions/topology.ts';
 import { pipelineTable } from '../shared/store/table.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { type LocalCloudWatch, startCloudWatch } from './cloudwatch/index.ts';
+import { type ConsoleRoutes, consoleRoutes } from './console-routes.ts';
 import { type DynamoDbLocal, ensureTable, startDynamoDb } from './dynamodb/index.ts';
 import { type RedeliveryOptions, redeliveringInvoker } from './eventbridge/redelivery.ts';
 import { type LocalEventBridge, startEventBridge } from './eventbridge/service.ts';
@@ -49,7 +52,9 @@ export interface LocalCloudOptions {
   /** Function name -> esbuild bundle, to run the code exactly as deployed. */
   bundles?: Record<string, string>;
   /** Fixed ports; OS-chosen free ports when absent. */
-  ports?: Partial<Record<'api' | 'eventbridge' | 's3' | 'dynamodb' | 'ses' | 'scheduler' | 'sqs', number>>;
+  ports?: Partial<
+    Record<'api' | 'eventbridge' | 's3' | 'dynamodb' | 'ses' | 'scheduler' | 'sqs' | 'cloudwatch', number>
+  >;
   /** Serve these static files (the console) from the API's port. */
   staticRoot?: string;
   /** Variables that override what functions see (e.g. a benchmark's metering proxy in front of DynamoDB). */
@@ -74,6 +79,8 @@ export interface Endpoints {
   lambda: string;
   /** The failure queues (rule DLQs, functions' on-failure destinations) through the SQS JSON protocol. */
   sqs: string;
+  /** The functions' AWS/Lambda metrics (GetMetricData), from the Lambda host's invocations. */
+  cloudwatch: string;
   region: string;
   bus: string;
   bucket: string;
@@ -91,10 +98,13 @@ export interface LocalCloud {
   scheduler: LocalScheduler;
   eventBridge: LocalEventBridge;
   sqs: LocalSqs;
+  cloudWatch: LocalCloudWatch;
   lambda: LambdaHost;
   outboxPipe: OutboxPipe;
   httpApi: HttpApi;
   failureQueues: FailureQueues;
+  /** The console's in-process routes: config, development sign-in, event stream, unmatched events, emails. */
+  console: ConsoleRoutes;
   /** A development token for the HTTP API (what `npm run token` prints). */
   issueToken(claims: { orgId: string; role: string; sub?: string }): Promise<string>;
   /** Milliseconds from the call to ready. */
@@ -141,7 +151,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       `${fn.name}-failures`,
       ...fn.triggers.flatMap((t) => (t.kind === 'event' ? [`${t.rule}-dlq`] : [])),
     ]);
-    const [dynamodb, s3, ses, scheduler, eventBridge, httpApi, sqs] = await Promise.all([
+    const [dynamodb, s3, ses, scheduler, eventBridge, httpApi, sqs, cloudWatch] = await Promise.all([
       startDynamoDb({
         ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
         port: options.ports?.dynamodb ?? 0,
@@ -215,6 +225,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         clock,
         log,
       }),
+      // Known before the host starts (every function's environment names it); fed by the host after.
+      startCloudWatch({ port: options.ports?.cloudwatch ?? 0, clock, log }),
     ]);
     stops.push(
       () => dynamodb.stop(),
@@ -223,8 +235,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       () => scheduler.stop(),
       () => httpApi.stop(),
       () => sqs.stop(),
+      () => cloudWatch.stop(),
     );
     bus = eventBridge;
+    const operationsConsole = consoleRoutes({
+      eventBridge,
+      sesDataDir: ses.dataDir,
+      region: LOCAL_REGION,
+      issuer: httpApi.issuer,
+      issueToken: (claims) => httpApi.issueToken({ ...claims, sub: claims.sub ?? `dev-${claims.role}` }),
+    });
+    for (const route of operationsConsole.routes) httpApi.addRoute(route);
+    stops.push(async () => operationsConsole.stop());
     const { tableName } = await ensureTable(dynamodb.endpoint, pipelineTable);
 
     const environment: Record<string, string> = {
@@ -240,6 +262,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.endpoint,
       [RESOURCE_ENVIRONMENT.tableName]: tableName,
       [RESOURCE_ENVIRONMENT.bucketName]: FILES_BUCKET,
       [RESOURCE_ENVIRONMENT.eventBusName]: PIPELINE_BUS,
@@ -262,6 +285,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.retryDelaysMs ? { retryDelaysMs: options.retryDelaysMs } : {}),
     });
     const lambda = host;
+    lambda.on('invocation', (invocation) => cloudWatch.record(invocation));
     environment.AWS_ENDPOINT_URL_LAMBDA = lambda.endpoint;
     // The bus stops before the host so no delivery lands on a stopped host.
     stops.push(
@@ -304,6 +328,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       scheduler: scheduler.endpoint,
       lambda: lambda.endpoint,
       sqs: sqs.endpoint,
+      cloudwatch: cloudWatch.endpoint,
       region: LOCAL_REGION,
       bus: PIPELINE_BUS,
       bucket: FILES_BUCKET,
@@ -321,10 +346,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       scheduler,
       eventBridge,
       sqs,
+      cloudWatch,
       lambda,
       outboxPipe,
       httpApi,
       failureQueues,
+      console: operationsConsole,
       issueToken: (claims) => httpApi.issueToken({ ...claims, sub: claims.sub ?? `dev-${claims.role}` }),
       startupMs: performance.now() - began,
       stop: stopAll,

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildConsole } from '../console/build.ts';
 import { type Endpoints, startLocalCloud } from './cloud.ts';
 
 const { values } = parseArgs({
@@ -15,8 +16,15 @@ const { values } = parseArgs({
 });
 const dataDir = resolve(values.data);
 
+// The console is built on every start (under a second), so the page always matches the code.
+const built = await buildConsole().catch((error: unknown) => {
+  console.error(`the console could not be built: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
 const cloud = await startLocalCloud({
   persist: dataDir,
+  staticRoot: built.outdir,
   ...(values['api-port'] ? { ports: { api: Number(values['api-port']) } } : {}),
   log: (message) => console.error(`  · ${message}`),
 }).catch((error: unknown) => {
@@ -41,7 +49,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 function renderEndpoints(endpoints: Endpoints, startupMs: number): string {
   const rows: [string, string][] = [
     ['API', endpoints.api || '(arrives with the pipeline functions)'],
-    ['Console', endpoints.console || '(arrives with the operations console)'],
+    ['Console', endpoints.console],
     ['EventBridge', endpoints.eventbridge],
     ['S3', endpoints.s3],
     ['DynamoDB', endpoints.dynamodb],
@@ -50,6 +58,7 @@ function renderEndpoints(endpoints: Endpoints, startupMs: number): string {
     ['Scheduler', endpoints.scheduler],
     ['Lambda (Invoke)', endpoints.lambda],
     ['SQS (failure queues)', endpoints.sqs],
+    ['CloudWatch (metrics)', endpoints.cloudwatch],
     ['Region', endpoints.region],
     ['Bus', endpoints.bus],
     ['Bucket', endpoints.bucket],

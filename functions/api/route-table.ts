@@ -117,4 +117,10 @@ export const apiRoutes: readonly RouteDeclaration[] = [
     operations,
     "Redrive a failure queue's messages to its one consumer, then delete them",
   ),
+  r(
+    'GET',
+    '/ops/metrics',
+    operations,
+    'Events and emails per minute of the organisation; invocations, errors and durations of every function',
+  ),
 ];

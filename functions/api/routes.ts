@@ -7,6 +7,7 @@ import { definePublicRoute, type RouteDefinition, reply } from '../../shared/run
 import { openApiDocument } from '../../shared/runtime/http-openapi.ts';
 import { failureRoutes } from './failures.ts';
 import { interviewRoutes } from './interviews.ts';
+import { metricsRoutes } from './metrics.ts';
 import { opsRoutes } from './ops.ts';
 import { participantRoutes } from './participants.ts';
 import { placeRoutes } from './places.ts';
@@ -36,6 +37,7 @@ export const routes: readonly RouteDefinition[] = [
   ...resultRoutes,
   ...opsRoutes,
   ...failureRoutes,
+  ...metricsRoutes,
 ];
 
 let document: Record<string, unknown> | undefined;

@@ -129,6 +129,17 @@ type Json = Record<string, unknown>;
 export interface EventBridgeEvents {
   /** An event went into a rule target's DLQ. */
   dlq: [FailureMessage];
+  /** An accepted event was matched against its bus's rules (live views: the console's flow). */
+  routed: [RoutedEvent];
+}
+
+export interface RoutedEvent {
+  bus: string;
+  event: BusEvent;
+  /** How many enabled rules matched it; 0 is NO_STANDARD_RULES_MATCHED. */
+  matchedRules: number;
+  /** Set when the event came from an archive replay. */
+  replay?: string;
 }
 
 export class EventBridgeCore extends EventEmitter<EventBridgeEvents> {
@@ -399,6 +410,12 @@ export class EventBridgeCore extends EventEmitter<EventBridgeEvents> {
         (!filter || filter.length === 0 || filter.includes(rule.arn)) &&
         matchesPattern(rule.compiled, event),
     );
+    this.emit('routed', {
+      bus: bus.name,
+      event,
+      matchedRules: matched.length,
+      ...(replay ? { replay: replay.name } : {}),
+    });
     if (matched.length === 0) {
       this.#log(bus, 'NO_STANDARD_RULES_MATCHED', { request_id: requestId, event_id: event.id, details: {} });
       return;

@@ -22,13 +22,13 @@ import {
   type RedriveResult,
 } from '../queues/failure-queues.ts';
 import { Archives } from './archive.ts';
-import { type DeliveryPolicyOptions, EventBridgeCore, type LambdaInvoker } from './bus.ts';
+import { type DeliveryPolicyOptions, EventBridgeCore, type LambdaInvoker, type RoutedEvent } from './bus.ts';
 import { DeliveryLog } from './delivery-log.ts';
 import { EventBridgeError } from './errors.ts';
 import { InvalidEventPatternError } from './pattern.ts';
 
 export type { BusEvent } from './archive.ts';
-export type { LambdaInvoker } from './bus.ts';
+export type { LambdaInvoker, RoutedEvent } from './bus.ts';
 export type { DeliveryLog, DeliveryLogRecord } from './delivery-log.ts';
 
 /** Largest request body the endpoint reads; the PutEvents limit (1 MiB of entries) plus JSON escaping. */
@@ -69,6 +69,8 @@ export interface LocalEventBridge {
   deliveryLog: DeliveryLog;
   /** Subscribe to events going into a DLQ. */
   onDeadLetter(listener: (message: FailureMessage) => void): () => void;
+  /** Subscribe to every accepted event as it is matched against its bus's rules. */
+  onRouted(listener: (routed: RoutedEvent) => void): () => void;
   /** A rule's DLQ (`${rule}-dlq` unless its target names another queue). */
   deadLetterQueue(rule: string): FailureQueue;
   /** Re-delivers DLQ messages of one rule to the target each came from; deletes those delivered. */
@@ -165,6 +167,10 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Loc
     onDeadLetter(listener) {
       core.on('dlq', listener);
       return () => core.off('dlq', listener);
+    },
+    onRouted(listener) {
+      core.on('routed', listener);
+      return () => core.off('routed', listener);
     },
     deadLetterQueue: (rule) => core.deadLetterQueue(rule),
     redrive: (rule, messageId) => core.redrive(rule, messageId),

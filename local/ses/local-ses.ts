@@ -15,7 +15,7 @@ import { eventPublisher } from '../event-publisher.ts';
 import { serveOnLoopback } from '../loopback-server.ts';
 import { SesError, sendJson } from './errors.ts';
 import { type SesEventEntry, simulatorEvents } from './feedback.ts';
-import { outboxDirectory } from './outbox.ts';
+import { outboxDirectory, tagsFile } from './outbox.ts';
 import { buildMessage, MAX_MESSAGE_BYTES } from './send-email.ts';
 
 export interface StartSesOptions {
@@ -148,6 +148,10 @@ export async function startSes(options: StartSesOptions = {}): Promise<LocalSes>
     // Written under a temporary name and renamed, so a reader never sees half a message.
     const file = path.join(outbox, `${messageId}.eml`);
     const partial = path.join(outbox, `.${messageId}.partial`);
+    const tags = tagsOf(request);
+    // The tags (organisation, process, template) beside the message: what the console's outbox
+    // filters by. They are not part of what the recipient gets, so they stay out of the .eml.
+    if (tags.length > 0) await writeFile(tagsFile(outbox, messageId), JSON.stringify(tags));
     await writeFile(partial, built.eml);
     await rename(partial, file);
     // SES publishes events only through a configuration set.
@@ -160,7 +164,7 @@ export async function startSes(options: StartSesOptions = {}): Promise<LocalSes>
               from: built.from,
               destination: built.destination,
               configurationSet,
-              tags: tagsOf(request),
+              tags,
               region,
               accountId,
             },

@@ -8,6 +8,15 @@ import path from 'node:path';
 import { unfold } from './send-email.ts';
 
 export const outboxDirectory = (dataDir: string) => path.join(dataDir, 'outbox');
+/** Where a message's EmailTags are kept, beside its .eml. */
+export const tagsFile = (outbox: string, messageId: string) => path.join(outbox, `${messageId}.tags.json`);
+
+async function readTags(directory: string, id: string): Promise<Record<string, string>> {
+  const text = await readFile(tagsFile(directory, id), 'utf8').catch(() => undefined);
+  if (!text) return {};
+  const tags = JSON.parse(text) as { Name: string; Value: string }[];
+  return Object.fromEntries(tags.map((tag) => [tag.Name, tag.Value]));
+}
 
 /** SES message IDs as the local SES issues them: `0100<time>-<uuid>-000000`. */
 const MESSAGE_ID = /^[0-9a-f]{16}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-0{6}$/;
@@ -23,6 +32,8 @@ export interface OutboxEntry {
   messageId: string;
   listUnsubscribe?: string;
   sizeBytes: number;
+  /** The SendEmail request's EmailTags (orgId, processId, template, …); empty when it had none. */
+  tags: Record<string, string>;
 }
 
 export interface OutboxAttachment {
@@ -64,7 +75,7 @@ export async function readMessage(dataDir: string, id: string): Promise<OutboxMe
   if (!raw) return undefined;
   const { headers, body } = splitPart(raw);
   const message: OutboxMessage = {
-    ...summarize(id, headers, raw.length),
+    ...summarize(id, headers, raw.length, await readTags(outboxDirectory(dataDir), id)),
     headers,
     attachments: [],
     raw: raw.toString('utf8'),
@@ -87,13 +98,18 @@ async function readEntry(directory: string, id: string): Promise<OutboxEntry | u
       buffer = Buffer.concat([buffer, chunk.subarray(0, bytesRead)]);
       if (bytesRead === 0 || headerEnd(buffer) >= 0) break;
     }
-    return summarize(id, splitPart(buffer).headers, size);
+    return summarize(id, splitPart(buffer).headers, size, await readTags(directory, id));
   } finally {
     await handle.close();
   }
 }
 
-function summarize(id: string, headers: [string, string][], sizeBytes: number): OutboxEntry {
+function summarize(
+  id: string,
+  headers: [string, string][],
+  sizeBytes: number,
+  tags: Record<string, string>,
+): OutboxEntry {
   const get = (name: string) => headers.find(([n]) => n.toLowerCase() === name)?.[1];
   const cc = get('cc');
   const listUnsubscribe = get('list-unsubscribe');
@@ -107,6 +123,7 @@ function summarize(id: string, headers: [string, string][], sizeBytes: number): 
     messageId: get('message-id') ?? '',
     ...(listUnsubscribe ? { listUnsubscribe } : {}),
     sizeBytes,
+    tags,
   };
 }
 

@@ -2,6 +2,7 @@
  * AWS clients, created once per sandbox. They take their endpoints from the standard
  * AWS_ENDPOINT_URL_* variables, so the same code talks to AWS or to the local runtime.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -62,4 +63,12 @@ export function sqsClient(): SQSClient {
 export function lambdaClient(): LambdaClient {
   lambda ??= new LambdaClient({});
   return lambda;
+}
+
+let cloudWatch: CloudWatchClient | undefined;
+
+/** The functions' Lambda metrics (AWS_ENDPOINT_URL_CLOUDWATCH locally): the operations routes only. */
+export function cloudWatchClient(): CloudWatchClient {
+  cloudWatch ??= new CloudWatchClient({});
+  return cloudWatch;
 }

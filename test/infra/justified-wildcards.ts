@@ -89,6 +89,15 @@ export const justifiedWildcards: Justification[] = [
     why: 'sqs:ListQueues supports no resource-level permissions; AWS requires "*". It answers queue names only; receiving and deleting messages is granted on each failure queue ARN.',
   },
   {
+    name: "operations read the functions' metrics",
+    holder: /^Functions[a-zA-Z0-9]+RoleDefaultPolicy/,
+    effect: 'Allow',
+    kind: 'resource',
+    value: /^\*$/,
+    onlyWithActions: ['cloudwatch:GetMetricData'],
+    why: 'cloudwatch:GetMetricData supports no resource-level permissions; AWS requires "*". It only reads metrics: GET /ops/metrics asks for the AWS/Lambda metrics of the stack\'s functions.',
+  },
+  {
     name: 'functions write X-Ray traces',
     holder: /^Functions[a-zA-Z0-9]+RoleDefaultPolicy/,
     effect: 'Allow',

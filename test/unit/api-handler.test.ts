@@ -503,6 +503,7 @@ const badInput: Record<string, { options: RequestOptions; errors: string[] }> = 
     errors: ['path.processId'],
   },
   'GET /ops/failures': { options: { query: { limit: '11' } }, errors: ['query.limit'] },
+  'GET /ops/metrics': { options: { query: { minutes: '4' } }, errors: ['query.minutes'] },
   'POST /ops/failures/{queue}/redrive': {
     options: { path: { queue: 'stage engine' }, body: { messageIds: [] } },
     errors: ['path.queue', 'body.messageIds'],

@@ -1,0 +1,3 @@
+export function EmailsView() {
+  return <p>emails</p>;
+}

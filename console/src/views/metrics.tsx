@@ -1,0 +1,3 @@
+export function MetricsView() {
+  return <p>metrics</p>;
+}
