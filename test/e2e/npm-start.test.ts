@@ -98,6 +98,16 @@ describe('npm start', () => {
         'table',
       ]),
     );
+    // The operations console, built by the start, on the API's port.
+    expect(endpoints.console).toBe(`${endpoints.api}/`);
+    const page = await fetch(endpoints.console);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module" src="app.js">');
+    const [script, style, config] = await Promise.all(
+      ['app.js', 'app.css', 'config.json'].map((file) => fetch(`${endpoints.console}${file}`)),
+    );
+    expect([script?.status, style?.status, config?.status]).toEqual([200, 200, 200]);
+    expect(await config?.json()).toMatchObject({ stage: 'local', live: 'stream' });
     const events = new EventBridgeClient({
       endpoint: endpoints.eventbridge,
       region: endpoints.region,

@@ -212,7 +212,7 @@ export function FailuresView() {
         <h1 id="failures-title">{t('title')}</h1>
         <div class="view-heading-actions">
           {loadedAt !== undefined && <span class="muted">{t('updated', { time: t.time(loadedAt) })}</span>}
-          <button type="button" class="secondary" onClick={() => failures.reload()} disabled={failures.loading}>
+          <button type="button" class="secondary" onClick={() => failures.reload()}>
             {t('refresh')}
           </button>
         </div>
@@ -306,7 +306,12 @@ function OutcomeText({ outcome, t }: { outcome: Outcome; t: T }) {
   );
 }
 
-function QueueCard(props: { queue: FailureQueue; t: T; disabled: boolean; onRedrive(messageId?: string): void }) {
+function QueueCard(props: {
+  queue: FailureQueue;
+  t: T;
+  disabled: boolean;
+  onRedrive(messageId?: string): void;
+}) {
   const { queue, t } = props;
   const headingId = `queue-${queue.queue}`;
   const consumer = queue.function ?? '';
@@ -337,6 +342,14 @@ function QueueCard(props: { queue: FailureQueue; t: T; disabled: boolean; onRedr
       <div class="table-scroll">
         <table class="data failure-messages">
           <caption class="visually-hidden">{t('messagesCaption', { queue: queue.queue })}</caption>
+          <colgroup>
+            <col class="col-when" />
+            <col class="col-function" />
+            <col class="col-error" />
+            <col class="col-attempts" />
+            <col class="col-event" />
+            <col class="col-actions" />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">{t('when')}</th>
@@ -373,7 +386,9 @@ function MessageRow(props: { message: FailureMessage; t: T; disabled: boolean; o
   const { event } = message;
   return (
     <tr class="failed" data-message-id={message.messageId} data-queue={message.queue}>
-      <td class="when">{message.sentAt ? <time dateTime={message.sentAt}>{t.dateTime(message.sentAt)}</time> : '–'}</td>
+      <td class="when">
+        {message.sentAt ? <time dateTime={message.sentAt}>{t.dateTime(message.sentAt)}</time> : '–'}
+      </td>
       <td>
         <code>{message.function}</code>
       </td>
@@ -432,7 +447,11 @@ function AllQueues({ queues, t }: { queues: FailureQueue[]; t: T }) {
         </thead>
         <tbody>
           {queues.map((queue) => (
-            <tr key={queue.queue} data-failure-queue={queue.queue} class={queue.depth > 0 ? 'nonempty' : undefined}>
+            <tr
+              key={queue.queue}
+              data-failure-queue={queue.queue}
+              class={queue.depth > 0 ? 'nonempty' : undefined}
+            >
               <td>
                 <code>{queue.queue}</code>
               </td>

@@ -331,6 +331,11 @@ function actorText(t: T, actor: TraceNode['actor']): string {
   return `${t(actor.kind)} ${actor.id}`;
 }
 
+/** By occurredAt, then id: the API lists events in id order, which can differ from when they occurred. */
+export function byTime(a: TraceNode, b: TraceNode): number {
+  return a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id);
+}
+
 interface Handler {
   key: string;
   actor: TraceNode['actor'];
@@ -379,7 +384,10 @@ function graphOf(trace: Trace, failed: FailureMessage[]): Graph {
   const roots = trace.causes.map((cause) => ({
     id: cause.id,
     actor: cause.actor,
-    events: cause.events.map((id) => byId.get(id)).filter((node): node is TraceNode => node !== undefined),
+    events: cause.events
+      .map((id) => byId.get(id))
+      .filter((node): node is TraceNode => node !== undefined)
+      .sort(byTime),
   }));
   // An event no cause nor edge reaches (the API answers none such; kept visible all the same).
   const reached = new Set([...edgeTargets, ...roots.flatMap((root) => root.events.map((node) => node.id))]);
@@ -388,10 +396,13 @@ function graphOf(trace: Trace, failed: FailureMessage[]): Graph {
     const first = strays[0] as TraceNode;
     roots.push({ id: first.causationId, actor: first.actor, events: strays });
   }
+  for (const list of handlers.values()) for (const handler of list) handler.children.sort(byTime);
+  roots.sort((a, b) => (a.events[0] && b.events[0] ? byTime(a.events[0], b.events[0]) : 0));
   return { byId, duration, handlers, failuresOf, roots };
 }
 
-function TraceBody({ t, trace, failed }: { t: T; trace: Trace; failed: FailureMessage[] }) {
+function TraceBody({ t, trace: loaded, failed }: { t: T; trace: Trace; failed: FailureMessage[] }) {
+  const trace = useMemo(() => ({ ...loaded, nodes: [...loaded.nodes].sort(byTime) }), [loaded]);
   const graph = useMemo(() => graphOf(trace, failed), [trace, failed]);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const first = trace.nodes[0];
