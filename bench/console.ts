@@ -33,6 +33,13 @@ async function main() {
       await cloud.issueToken({ orgId: ORG, role: 'coordinator', sub: 'u-bench' }),
     );
 
+    await coordinator.post('/users', {
+      userId: 'u-bench',
+      name: 'Bengt Processledare',
+      email: 'bengt@region.example',
+      locale: 'sv',
+      role: 'facilitator',
+    });
     // 2,000 places: imported 1,000 a request, each started through the API, then the pipeline settles.
     const seeded = performance.now();
     const placeIds: string[] = [];

@@ -3,7 +3,7 @@
  * whole page, kept while the user moves between views) and the hash router.
  */
 import { type ComponentChildren, createContext } from 'preact';
-import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Api } from './api.ts';
 import { followEvents, type LiveEvent, type LiveStatus } from './live.ts';
 
@@ -60,17 +60,15 @@ export function LiveProvider({ api, children }: { api: Api; children: ComponentC
       if (frame) cancelAnimationFrame(frame);
     };
   }, [api]);
-  const feed = useMemo<LiveFeed>(
-    () => ({
-      events,
-      status,
-      subscribe: (listener) => {
-        listeners.current.add(listener);
-        return () => listeners.current.delete(listener);
-      },
-    }),
-    [events, status],
-  );
+  // One function for the page's lifetime, so a view that subscribes once is not unsubscribed (and
+  // its pending work dropped) whenever a batch of events renders.
+  const subscribe = useCallback((listener: (event: LiveEvent) => void) => {
+    listeners.current.add(listener);
+    return () => {
+      listeners.current.delete(listener);
+    };
+  }, []);
+  const feed = useMemo<LiveFeed>(() => ({ events, status, subscribe }), [events, status, subscribe]);
   return <LiveContext.Provider value={feed}>{children}</LiveContext.Provider>;
 }
 

@@ -131,6 +131,8 @@ type T = Translate<keyof (typeof messages)['en']>;
 
 /** A burst of Notification events (a stage's emails) reloads the list once. */
 const LIVE_DEBOUNCE_MS = 1_000;
+/** …but a steady stream of them still reloads this often. */
+const LIVE_MAX_WAIT_MS = 5_000;
 
 export function EmailsView() {
   const t = useMessages(messages);
@@ -178,18 +180,28 @@ function Outbox() {
 
   const reload = useRef(list.reload);
   reload.current = list.reload;
+  // Subscribed once: `subscribe` adds to the page's one set of listeners whichever render it came
+  // from, while its identity changes with every batch of events (re-subscribing would drop the timer).
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let first = 0;
     const unsubscribe = live.subscribe((event) => {
       if (!event.event.metadata.type.startsWith('Notification.')) return;
+      const now = Date.now();
+      if (timer === undefined) first = now;
       clearTimeout(timer);
-      timer = setTimeout(() => reload.current(), LIVE_DEBOUNCE_MS);
+      // Quiet for LIVE_DEBOUNCE_MS, or at the latest LIVE_MAX_WAIT_MS into a steady stream.
+      const wait = Math.min(LIVE_DEBOUNCE_MS, Math.max(0, first + LIVE_MAX_WAIT_MS - now));
+      timer = setTimeout(() => {
+        timer = undefined;
+        reload.current();
+      }, wait);
     });
     return () => {
       unsubscribe();
       clearTimeout(timer);
     };
-  }, [live.subscribe]);
+  }, []);
 
   const items = useMemo(
     // Newest first; the outbox answers in that order, and a stable sort keeps it within a second.

@@ -148,6 +148,8 @@ type T = Translate<keyof (typeof messages)['en']>;
 const PEEK = 10;
 /** A burst of live events (a stage closing emits several) reloads once. */
 const LIVE_DEBOUNCE_MS = 500;
+/** …but a steady stream of them still reloads this often. */
+const LIVE_MAX_WAIT_MS = 5_000;
 
 type Outcome =
   | { kind: 'running'; queue: string }
@@ -169,17 +171,27 @@ export function FailuresView() {
   // The latest reload, for the live subscription (useLoad's reload is a new function each render).
   const reload = useRef(failures.reload);
   reload.current = failures.reload;
+  // Subscribed once: `subscribe` adds to the page's one set of listeners whichever render it came
+  // from, while its identity changes with every batch of events (re-subscribing would drop the timer).
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let first = 0;
     const unsubscribe = live.subscribe(() => {
+      const now = Date.now();
+      if (timer === undefined) first = now;
       clearTimeout(timer);
-      timer = setTimeout(() => reload.current(), LIVE_DEBOUNCE_MS);
+      // Quiet for LIVE_DEBOUNCE_MS, or at the latest LIVE_MAX_WAIT_MS into a steady stream.
+      const wait = Math.min(LIVE_DEBOUNCE_MS, Math.max(0, first + LIVE_MAX_WAIT_MS - now));
+      timer = setTimeout(() => {
+        timer = undefined;
+        reload.current();
+      }, wait);
     });
     return () => {
       unsubscribe();
       clearTimeout(timer);
     };
-  }, [live.subscribe]);
+  }, []);
 
   const running = outcome?.kind === 'running';
   const redrive = async (queue: FailureQueue, messageId?: string) => {
@@ -342,14 +354,6 @@ function QueueCard(props: {
       <div class="table-scroll">
         <table class="data failure-messages">
           <caption class="visually-hidden">{t('messagesCaption', { queue: queue.queue })}</caption>
-          <colgroup>
-            <col class="col-when" />
-            <col class="col-function" />
-            <col class="col-error" />
-            <col class="col-attempts" />
-            <col class="col-event" />
-            <col class="col-actions" />
-          </colgroup>
           <thead>
             <tr>
               <th scope="col">{t('when')}</th>
