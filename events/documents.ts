@@ -71,24 +71,40 @@ export function renderJsonSchemas(
   return files;
 }
 
-export function consumersOf(definition: AnyEventDefinition, topology: Topology): string[] {
+export interface ConsumerRule {
+  function: string;
+  rule: string;
+  /** The rule narrows on the data: it consumes only the events whose detail matches this. */
+  when?: unknown;
+}
+
+/** The rules of the pipeline bus that deliver this event (or, `when`, some events of its type). */
+export function consumerRulesOf(definition: AnyEventDefinition, topology: Topology): ConsumerRule[] {
   const event = busEvent(exampleEnvelope(definition));
-  const consumers: string[] = [];
+  const consumers: ConsumerRule[] = [];
   for (const fn of topology) {
     for (const trigger of fn.triggers) {
       if (trigger.kind !== 'event' || trigger.bus !== PIPELINE_BUS) continue;
       if (matchesPattern(compilePattern(trigger.pattern), event)) {
-        consumers.push(`${fn.name} (rule ${trigger.rule})`);
+        consumers.push({ function: fn.name, rule: trigger.rule });
         continue;
       }
       // A rule for this type that narrows on the data: a consumer of some of these events.
       const { detail, ...envelope } = trigger.pattern;
       if (detail && matchesPattern(compilePattern(envelope), event)) {
-        consumers.push(`${fn.name} (rule ${trigger.rule}, when \`${JSON.stringify(detail)}\`)`);
+        consumers.push({ function: fn.name, rule: trigger.rule, when: detail });
       }
     }
   }
   return consumers;
+}
+
+export function consumersOf(definition: AnyEventDefinition, topology: Topology): string[] {
+  return consumerRulesOf(definition, topology).map((consumer) =>
+    consumer.when === undefined
+      ? `${consumer.function} (rule ${consumer.rule})`
+      : `${consumer.function} (rule ${consumer.rule}, when \`${JSON.stringify(consumer.when)}\`)`,
+  );
 }
 
 export function renderCatalogPage(

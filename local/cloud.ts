@@ -240,6 +240,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     bus = eventBridge;
     const operationsConsole = consoleRoutes({
       eventBridge,
+      topology,
       sesDataDir: ses.dataDir,
       region: LOCAL_REGION,
       issuer: httpApi.issuer,

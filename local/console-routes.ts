@@ -8,15 +8,19 @@
  * - `GET /ops/stream`: the organisation's pipeline events as server-sent events, the moment the bus
  *   routes them, each with how many rules matched it. On AWS the console polls GET /ops/events.
  * - `GET /ops/unmatched`: recent events of the organisation that no rule matched (the bus's
- *   NO_STANDARD_RULES_MATCHED); on AWS the bus logs hold them.
+ *   NO_STANDARD_RULES_MATCHED) although one should have: an event type or version the catalog does not
+ *   know, or one a rule takes whatever its data. Facts nobody consumes by design (Process.Completed,
+ *   Notification.Sent, …: kept in the timeline) are not alerts. On AWS the bus logs hold them.
  * - `GET /ops/emails`, `GET /ops/emails/{messageId}`: the local SES outbox, as recipients see it.
  *
  * Each /ops route is behind the same JWT authorizer and the same roles as the API's /ops routes, and
  * answers only for the caller's organisation.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { catalog } from '../events/catalog.ts';
+import { consumerRulesOf } from '../events/documents.ts';
 import { Id } from '../events/envelope.ts';
-import { PIPELINE_BUS } from '../functions/topology.ts';
+import { PIPELINE_BUS, type Topology } from '../functions/topology.ts';
 import { authorize, type Caller } from '../shared/runtime/http-auth.ts';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problems } from '../shared/runtime/http-problem.ts';
 import type { RoutedEvent } from './eventbridge/bus.ts';
@@ -38,6 +42,8 @@ export interface LocalConsoleConfig {
 
 export interface ConsoleRoutesOptions {
   eventBridge: Pick<LocalEventBridge, 'onRouted'>;
+  /** The functions running: which event types have consumers. */
+  topology: Topology;
   /** The local SES data folder (its outbox/ holds the .eml files). */
   sesDataDir: string;
   region: string;
@@ -57,7 +63,14 @@ export interface ConsoleRoutes {
 }
 
 interface PipelineEnvelope {
-  metadata: { id: string; type: string; orgId: string; placeId?: string; processId?: string };
+  metadata: {
+    id: string;
+    type: string;
+    version: number;
+    orgId: string;
+    placeId?: string;
+    processId?: string;
+  };
   data: unknown;
 }
 
@@ -69,13 +82,29 @@ export function consoleRoutes(options: ConsoleRoutesOptions): ConsoleRoutes {
   const keepUnmatched = options.keepUnmatched ?? 500;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const unmatched: { routed: RoutedEvent; envelope: PipelineEnvelope }[] = [];
+  // Catalog events that some rule takes whatever their data: if none matched, something is off (a
+  // disabled rule, a wrong source). Facts nobody consumes, or only some of (a rule narrowing on the
+  // data), routinely match nothing.
+  const alwaysConsumed = new Set(
+    catalog.definitions
+      .filter((definition) =>
+        consumerRulesOf(definition, options.topology).some((consumer) => consumer.when === undefined),
+      )
+      .map((definition) => `${definition.type}@${definition.version}`),
+  );
+  const known = new Set(catalog.definitions.map((definition) => `${definition.type}@${definition.version}`));
+  const missedItsRule = (routed: RoutedEvent, envelope: PipelineEnvelope) => {
+    if (routed.matchedRules > 0) return false;
+    const key = `${envelope.metadata.type}@${envelope.metadata.version}`;
+    return !known.has(key) || alwaysConsumed.has(key);
+  };
   const listeners = new Set<(routed: RoutedEvent, envelope: PipelineEnvelope) => void>();
 
   const unsubscribe = options.eventBridge.onRouted((routed) => {
     if (routed.bus !== PIPELINE_BUS) return;
     const envelope = envelopeOf(routed);
     if (!envelope) return;
-    if (routed.matchedRules === 0) {
+    if (missedItsRule(routed, envelope)) {
       unmatched.push({ routed, envelope });
       if (unmatched.length > keepUnmatched) unmatched.shift();
     }
@@ -142,6 +171,7 @@ export function consoleRoutes(options: ConsoleRoutesOptions): ConsoleRoutes {
           const payload = {
             event: envelope,
             matchedRules: routed.matchedRules,
+            ...(missedItsRule(routed, envelope) ? { unmatched: true } : {}),
             ...(routed.replay ? { replay: routed.replay } : {}),
           };
           response.write(`id: ${metadata.id}\nevent: pipeline-event\ndata: ${JSON.stringify(payload)}\n\n`);

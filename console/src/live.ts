@@ -12,8 +12,10 @@ import type { EventEnvelope } from './types.ts';
 
 export interface LiveEvent {
   event: EventEnvelope;
-  /** Rules the bus matched (stream only); 0 means no rule matched it. */
+  /** Rules the bus matched (stream only); 0 for facts nobody consumes, too. */
   matchedRules?: number;
+  /** No rule matched although one should have (stream only): an alert. */
+  unmatched?: boolean;
   replay?: string;
   /** Date.now() when the page received it. */
   receivedAt: number;

@@ -31,7 +31,7 @@ const get = (path: string, token?: string) =>
   fetch(`${cloud.endpoints.api}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
 
 /** A pipeline event as the outbox pipe publishes it. */
-async function publish(orgId: string, type: string, processId = 'p-1') {
+async function publish(orgId: string, type: string, processId = 'p-1', version = 1) {
   const id = ulid();
   const result = await cloud.eventBridge.putEvents([
     {
@@ -42,7 +42,7 @@ async function publish(orgId: string, type: string, processId = 'p-1') {
         metadata: {
           id,
           type,
-          version: 1,
+          version,
           orgId,
           placeId: 'hede',
           processId,
@@ -90,7 +90,12 @@ async function readStream(path: string, token: string, count: number, act: () =>
             .filter((line) => !line.startsWith(':') && line.includes(': '))
             .map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]),
         );
-        if (fields.data) messages.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+        if (fields.data)
+          messages.push({
+            id: String(fields.id),
+            event: String(fields.event),
+            data: JSON.parse(fields.data),
+          });
       }
     }
   } finally {
@@ -167,13 +172,17 @@ describe('the console routes of the local runtime', () => {
     expect(messages.map((m) => m.id)).toEqual([wanted]);
   });
 
-  it('lists the events no rule matched, newest first, for the caller only', async () => {
-    const id = await publish('org-a', 'Plan.Approved', 'p-unmatched');
+  it('lists the events no rule matched though one should have, newest first, for the caller only', async () => {
+    // Plan.Approved v1 has no consumer in this runtime: a fact for the timeline, no alert.
+    const fact = await publish('org-a', 'Plan.Approved', 'p-fact');
+    // A version the catalog does not know: whatever sent it expected someone to react.
+    const id = await publish('org-a', 'Plan.Approved', 'p-unmatched', 7);
     const response = await get('/ops/unmatched', tokens.ops);
     const { items } = (await response.json()) as {
       items: { event: { metadata: { id: string; orgId: string } } }[];
     };
     expect(items[0]?.event.metadata.id).toBe(id);
+    expect(items.map((item) => item.event.metadata.id)).not.toContain(fact);
     expect(items.every((item) => item.event.metadata.orgId === 'org-a')).toBe(true);
     const theirs = (await (await get('/ops/unmatched', tokens.stranger)).json()) as { items: unknown[] };
     expect(JSON.stringify(theirs.items)).not.toContain(id);

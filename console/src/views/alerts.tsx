@@ -109,7 +109,7 @@ export function AlertsView() {
     const byId = new Map<string, UnmatchedEvent>();
     for (const item of unmatchedStored.data ?? []) byId.set(item.event.metadata.id, item);
     for (const item of live.events)
-      if (item.matchedRules === 0)
+      if (item.unmatched)
         byId.set(item.event.metadata.id, {
           event: item.event,
           receivedAt: new Date(item.receivedAt).toISOString(),
