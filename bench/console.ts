@@ -122,7 +122,8 @@ async function main() {
     while (cloud.console.streams() === 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     await page.evaluate(() => {
-      const seen = ((globalThis as { __seen?: number[] }).__seen = [] as number[]);
+      const seen: number[] = [];
+      (globalThis as { __seen?: number[] }).__seen = seen;
       new MutationObserver((mutations) => {
         for (const mutation of mutations)
           for (const node of mutation.addedNodes)

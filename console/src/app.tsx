@@ -45,7 +45,14 @@ export function LiveProvider({ api, children }: { api: Api; children: ComponentC
       frame = 0;
       const batch = pending;
       pending = [];
-      setEvents((previous) => previous.concat(batch).slice(-LIVE_BUFFER));
+      // In id (time) order: the first minutes are filled in while new events already arrive.
+      setEvents((previous) => {
+        const merged = previous.concat(batch);
+        const last = previous.at(-1)?.event.metadata.id ?? '';
+        if (batch.some((live) => live.event.metadata.id < last))
+          merged.sort((a, b) => (a.event.metadata.id < b.event.metadata.id ? -1 : 1));
+        return merged.slice(-LIVE_BUFFER);
+      });
     };
     const stop = followEvents(api, {
       onEvent: (event) => {
@@ -112,7 +119,7 @@ export function useLoad<T>(
     loading: true,
   });
   const [generation, setGeneration] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the load depends on
+  // The caller names what the load depends on (`deps`).
   useEffect(() => {
     let current = true;
     setState((previous) => ({ ...previous, loading: true }));

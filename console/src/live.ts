@@ -29,6 +29,9 @@ export interface LiveOptions {
 }
 
 const POLL_MS = 1_000;
+/** What a page shows when it opens: the events of the last few minutes, at most a few pages. */
+const BACKFILL_MS = 5 * 60_000;
+const BACKFILL_PAGES = 4;
 const OVERLAP_MS = 5_000;
 const RETRY_MS = 1_000;
 const SEEN_LIMIT = 5_000;
@@ -63,9 +66,15 @@ interface EventsPage {
 }
 
 /** Events after `since` from GET /ops/events, page by page; the id to continue from. */
-async function catchUp(api: Api, since: string, deliver: Deliver, signal: AbortSignal): Promise<string> {
+async function catchUp(
+  api: Api,
+  since: string,
+  deliver: Deliver,
+  signal: AbortSignal,
+  maxPages = 20,
+): Promise<string> {
   let next = since;
-  for (let pages = 0; pages < 20 && !signal.aborted; pages++) {
+  for (let pages = 0; pages < maxPages && !signal.aborted; pages++) {
     const page = await api.get<EventsPage>('/ops/events', { since: next, limit: 500 });
     for (const event of page.items) deliver({ event });
     if (page.next === next || page.items.length === 0) return page.next;
@@ -76,6 +85,9 @@ async function catchUp(api: Api, since: string, deliver: Deliver, signal: AbortS
 
 async function poll(api: Api, signal: AbortSignal, deliver: Deliver, status: Status): Promise<void> {
   status('connecting');
+  await catchUp(api, ulidLowerBound(Date.now() - BACKFILL_MS), deliver, signal, BACKFILL_PAGES).catch(
+    () => {},
+  );
   let newest = Date.now();
   while (!signal.aborted) {
     try {
@@ -106,14 +118,16 @@ async function stream(api: Api, signal: AbortSignal, deliver: Deliver, status: S
       const response = await api.fetch('/ops/stream', { signal, headers: { accept: 'text/event-stream' } });
       if (!response.ok || !response.body) throw new Error(`stream: HTTP ${response.status}`);
       status('live');
-      // What happened while the stream was down (the first connection starts from now).
-      if (lastId) await catchUp(api, lastId, deliver, signal);
+      // What happened while the stream was down; on the first connection, the last few minutes.
+      const since = lastId ?? ulidLowerBound(Date.now() - BACKFILL_MS);
+      const filling = catchUp(api, since, deliver, signal, lastId ? 20 : BACKFILL_PAGES).catch(() => since);
       for await (const message of serverSentEvents(response.body, signal)) {
         if (message.event !== 'pipeline-event') continue;
         const payload = JSON.parse(message.data) as Omit<LiveEvent, 'receivedAt'>;
         lastId = payload.event.metadata.id;
         deliver(payload);
       }
+      await filling;
     } catch {
       if (signal.aborted) return;
     }

@@ -322,7 +322,13 @@ export function BoardView() {
       <div class="toolbar">
         <label>
           {t('method')}
-          <select value={method} onChange={(e) => (filter(setMethod)(e.currentTarget.value), setStage(''))}>
+          <select
+            value={method}
+            onChange={(e) => {
+              filter(setMethod)(e.currentTarget.value);
+              setStage('');
+            }}
+          >
             <option value="">{t('allMethods')}</option>
             {methods.map((m) => (
               <option key={m.key} value={m.key}>

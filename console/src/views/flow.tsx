@@ -243,7 +243,7 @@ export function FlowView() {
       <p class="muted">{t('intro')}</p>
 
       {following && (
-        <div class="card flow-following">
+        <div key="following" class="card flow-following">
           <strong>{t('following', { processId: following })}</strong>
           <a href={hrefOf('trace', [following])}>{t('openTrace')}</a>
           <button type="button" class="secondary" onClick={() => setFilter('processId', '', true)}>
@@ -252,7 +252,7 @@ export function FlowView() {
         </div>
       )}
 
-      <div class="toolbar flow-toolbar">
+      <div key="toolbar" class="toolbar flow-toolbar">
         <label>
           <span>{t('type')}</span>
           <select
@@ -294,6 +294,7 @@ export function FlowView() {
         </label>
         {filtering && (
           <button
+            key="clear"
             type="button"
             class="secondary"
             onClick={() => navigate({ type: '', placeId: '', processId: '' }, true)}
@@ -301,8 +302,9 @@ export function FlowView() {
             {t('clearFilters')}
           </button>
         )}
-        <span class="flow-spacer" />
+        <span key="spacer" class="flow-spacer" />
         <button
+          key="pause"
           type="button"
           class={paused ? 'flow-pause paused' : 'flow-pause secondary'}
           aria-pressed={paused}
@@ -313,13 +315,13 @@ export function FlowView() {
       </div>
 
       <p class="flow-count">
-        <span data-flow-count={total}>
+        <span key="count" data-flow-count={total}>
           {total > rows.length
             ? t('showingNewest', { shown: rows.length, total })
             : t('showingAll', { total })}
         </span>
         {paused && (
-          <span class="badge warn flow-waiting" data-waiting={waiting.count}>
+          <span key="waiting" class="badge warn flow-waiting" data-waiting={waiting.count}>
             {t('paused')} ·{' '}
             {filtering && waiting.matching !== waiting.count
               ? t('waitingFiltered', { count: waiting.count, matching: waiting.matching })
@@ -384,7 +386,7 @@ function FlowRow(props: {
       <tr
         data-event-id={metadata.id}
         data-event-type={metadata.type}
-        class={live.matchedRules === 0 ? 'unmatched' : undefined}
+        class={live.unmatched ? 'unmatched' : undefined}
       >
         <td class="flow-time">
           <time dateTime={metadata.occurredAt} title={t.dateTime(metadata.occurredAt)}>
@@ -393,7 +395,7 @@ function FlowRow(props: {
         </td>
         <td>
           <span class="flow-type">{metadata.type}</span>
-          {live.matchedRules === 0 && (
+          {live.unmatched && (
             <>
               {' '}
               <span class="badge warn" data-no-rule-matched="true">
@@ -425,6 +427,7 @@ function FlowRow(props: {
         <td class="flow-actions">
           {!props.following && (
             <button
+              key="follow"
               type="button"
               class="secondary"
               data-action="follow"
@@ -434,6 +437,7 @@ function FlowRow(props: {
             </button>
           )}
           <button
+            key="json"
             type="button"
             class="secondary"
             data-action="json"
