@@ -79,6 +79,40 @@ export function LiveProvider({ api, children }: { api: Api; children: ComponentC
   return <LiveContext.Provider value={feed}>{children}</LiveContext.Provider>;
 }
 
+/**
+ * Calls `reload` after live events that `matters` accepts: once a burst has been quiet for
+ * `debounceMs`, and at the latest `maxWaitMs` into a steady stream. Subscribed once per `deps`.
+ */
+export function useLiveReload(
+  reload: () => void,
+  options: { debounceMs: number; maxWaitMs: number; matters?: (event: LiveEvent) => boolean },
+  deps: unknown[] = [],
+): void {
+  const { subscribe } = useLive();
+  const latest = useRef({ reload, matters: options.matters });
+  latest.current = { reload, matters: options.matters };
+  // `deps`: what else changes the subscription (the caller names it).
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let first = 0;
+    const unsubscribe = subscribe((event) => {
+      if (latest.current.matters && !latest.current.matters(event)) return;
+      const now = Date.now();
+      if (timer === undefined) first = now;
+      clearTimeout(timer);
+      const wait = Math.max(0, Math.min(options.debounceMs, first + options.maxWaitMs - now));
+      timer = setTimeout(() => {
+        timer = undefined;
+        latest.current.reload();
+      }, wait);
+    });
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+  }, [subscribe, options.debounceMs, options.maxWaitMs, ...deps]);
+}
+
 export interface Route {
   /** The first path segment: board, flow, trace, alerts, failures, metrics, emails. */
   view: string;

@@ -5,9 +5,9 @@
  * once every few seconds.
  */
 import { methods } from 'samskapa:methods';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type Api, ApiError } from '../api.ts';
-import { hrefOf, useApi, useLive } from '../app.tsx';
+import { hrefOf, useApi, useLiveReload } from '../app.tsx';
 import { defineMessages, type Translate, useMessages } from '../i18n.ts';
 import type { BoardPage, BoardRow, MethodOutline } from '../types.ts';
 
@@ -133,6 +133,7 @@ type T = Translate<keyof (typeof messages)['en']>;
 const PAGE_SIZE = 50;
 /** The most rows one GET /ops/board answers. */
 const BOARD_PAGE = 500;
+const RELOAD_DEBOUNCE_MS = 1_000;
 const RELOAD_AT_MOST_EVERY_MS = 3_000;
 const STUCK_DAYS = [1, 3, 7, 14, 30] as const;
 
@@ -172,7 +173,6 @@ const compare: Record<SortKey, (a: BoardRow, b: BoardRow) => number> = {
 export function BoardView() {
   const t = useMessages(messages);
   const api = useApi();
-  const live = useLive();
   const [rows, setRows] = useState<BoardRow[]>();
   const [progress, setProgress] = useState(0);
   const [error, setError] = useState<string>();
@@ -207,24 +207,11 @@ export function BoardView() {
     };
   }, [api, stuckDays, generation]);
 
-  // A new event may move a place: reload, but not more often than every few seconds.
-  const lastReload = useRef(0);
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const unsubscribe = live.subscribe(() => {
-      if (timer) return;
-      const wait = Math.max(0, lastReload.current + RELOAD_AT_MOST_EVERY_MS - Date.now());
-      timer = setTimeout(() => {
-        timer = undefined;
-        lastReload.current = Date.now();
-        setGeneration((g) => g + 1);
-      }, wait);
-    });
-    return () => {
-      unsubscribe();
-      if (timer) clearTimeout(timer);
-    };
-  }, [live.subscribe]);
+  // A new event may move a place: reload once a burst is over, at least every few seconds.
+  useLiveReload(() => setGeneration((g) => g + 1), {
+    debounceMs: RELOAD_DEBOUNCE_MS,
+    maxWaitMs: RELOAD_AT_MOST_EVERY_MS,
+  });
 
   const all = rows ?? [];
   const methodsPresent = useMemo(() => {

@@ -4,8 +4,8 @@
  * navigation, no access to the console), the text part, the headers and the attachments. Only the
  * local runtime keeps emails; on AWS, SES sends them and the view says so.
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { hrefOf, useApi, useLive, useLoad, useRoute } from '../app.tsx';
+import { useMemo, useState } from 'preact/hooks';
+import { hrefOf, useApi, useLiveReload, useLoad, useRoute } from '../app.tsx';
 import { defineMessages, type Translate, useMessages } from '../i18n.ts';
 import type { EmailEntry, EmailMessage } from '../types.ts';
 import './emails.css';
@@ -171,37 +171,17 @@ function recipientOf(value: string): { name: string; address: string } {
 function Outbox() {
   const t = useMessages(messages);
   const api = useApi();
-  const live = useLive();
   const route = useRoute();
   const selected = route.params[0];
   const [search, setSearch] = useState('');
   const [template, setTemplate] = useState('');
   const list = useLoad(() => api.get<{ items: EmailEntry[]; total: number }>('/ops/emails'), [api]);
 
-  const reload = useRef(list.reload);
-  reload.current = list.reload;
-  // Subscribed once: `subscribe` adds to the page's one set of listeners whichever render it came
-  // from, while its identity changes with every batch of events (re-subscribing would drop the timer).
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let first = 0;
-    const unsubscribe = live.subscribe((event) => {
-      if (!event.event.metadata.type.startsWith('Notification.')) return;
-      const now = Date.now();
-      if (timer === undefined) first = now;
-      clearTimeout(timer);
-      // Quiet for LIVE_DEBOUNCE_MS, or at the latest LIVE_MAX_WAIT_MS into a steady stream.
-      const wait = Math.min(LIVE_DEBOUNCE_MS, Math.max(0, first + LIVE_MAX_WAIT_MS - now));
-      timer = setTimeout(() => {
-        timer = undefined;
-        reload.current();
-      }, wait);
-    });
-    return () => {
-      unsubscribe();
-      clearTimeout(timer);
-    };
-  }, []);
+  useLiveReload(list.reload, {
+    debounceMs: LIVE_DEBOUNCE_MS,
+    maxWaitMs: LIVE_MAX_WAIT_MS,
+    matters: (event) => event.event.metadata.type.startsWith('Notification.'),
+  });
 
   const items = useMemo(
     // Newest first; the outbox answers in that order, and a stable sort keeps it within a second.

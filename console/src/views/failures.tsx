@@ -4,8 +4,8 @@
  * (POST /ops/failures/{queue}/redrive). The list reloads after a redrive and whenever a live event
  * arrives, so what a redrive set off shows here as it happens.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { hrefOf, useApi, useLive, useLoad } from '../app.tsx';
+import { useState } from 'preact/hooks';
+import { hrefOf, useApi, useLiveReload, useLoad } from '../app.tsx';
 import { defineMessages, type Translate, useMessages } from '../i18n.ts';
 import type { FailureMessage, FailureQueue, Failures, RedriveResult } from '../types.ts';
 import './failures.css';
@@ -159,7 +159,6 @@ type Outcome =
 export function FailuresView() {
   const t = useMessages(messages);
   const api = useApi();
-  const live = useLive();
   const [loadedAt, setLoadedAt] = useState<number>();
   const failures = useLoad(async () => {
     const answer = await api.get<Failures>('/ops/failures');
@@ -168,30 +167,7 @@ export function FailuresView() {
   }, [api]);
   const [outcome, setOutcome] = useState<Outcome>();
 
-  // The latest reload, for the live subscription (useLoad's reload is a new function each render).
-  const reload = useRef(failures.reload);
-  reload.current = failures.reload;
-  // Subscribed once: `subscribe` adds to the page's one set of listeners whichever render it came
-  // from, while its identity changes with every batch of events (re-subscribing would drop the timer).
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let first = 0;
-    const unsubscribe = live.subscribe(() => {
-      const now = Date.now();
-      if (timer === undefined) first = now;
-      clearTimeout(timer);
-      // Quiet for LIVE_DEBOUNCE_MS, or at the latest LIVE_MAX_WAIT_MS into a steady stream.
-      const wait = Math.min(LIVE_DEBOUNCE_MS, Math.max(0, first + LIVE_MAX_WAIT_MS - now));
-      timer = setTimeout(() => {
-        timer = undefined;
-        reload.current();
-      }, wait);
-    });
-    return () => {
-      unsubscribe();
-      clearTimeout(timer);
-    };
-  }, []);
+  useLiveReload(failures.reload, { debounceMs: LIVE_DEBOUNCE_MS, maxWaitMs: LIVE_MAX_WAIT_MS });
 
   const running = outcome?.kind === 'running';
   const redrive = async (queue: FailureQueue, messageId?: string) => {

@@ -4,8 +4,8 @@
  * emitted), with the failure messages of GET /ops/failures that concern the process marked on it.
  * Reloads (debounced) when an event of the process arrives on the live feed.
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { hrefOf, useApi, useLive, useLoad, useRoute } from '../app.tsx';
+import { useMemo, useState } from 'preact/hooks';
+import { hrefOf, useApi, useLive, useLiveReload, useLoad, useRoute } from '../app.tsx';
 import { defineMessages, type Translate, useMessages } from '../i18n.ts';
 import type { FailureMessage, Failures, Trace, TraceNode } from '../types.ts';
 import './trace.css';
@@ -250,39 +250,25 @@ export function failuresOf(trace: Trace, failures: Failures | undefined): Failur
 function ProcessTrace({ processId }: { processId: string }) {
   const t = useMessages(messages);
   const api = useApi();
-  const live = useLive();
   const trace = useLoad(
     () => api.get<Trace>(`/ops/processes/${encodeURIComponent(processId)}/trace`),
     [api, processId],
   );
   const failures = useLoad(() => api.get<Failures>('/ops/failures'), [api, processId]);
 
-  const reload = useRef<() => void>(() => {});
-  reload.current = () => {
+  const reload = () => {
     trace.reload();
     failures.reload();
   };
-  // The feed's subscribe is the same whichever render it comes from: subscribe once per process.
-  const subscribe = useRef(live.subscribe);
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let firstPending = 0;
-    const stop = subscribe.current((event) => {
-      if (event.event.metadata.processId !== processId) return;
-      const now = Date.now();
-      if (!timer) firstPending = now;
-      clearTimeout(timer);
-      const wait = Math.max(0, Math.min(RELOAD_DEBOUNCE_MS, firstPending + RELOAD_MAX_WAIT_MS - now));
-      timer = setTimeout(() => {
-        timer = undefined;
-        reload.current();
-      }, wait);
-    });
-    return () => {
-      stop();
-      clearTimeout(timer);
-    };
-  }, [processId]);
+  useLiveReload(
+    reload,
+    {
+      debounceMs: RELOAD_DEBOUNCE_MS,
+      maxWaitMs: RELOAD_MAX_WAIT_MS,
+      matters: (event) => event.event.metadata.processId === processId,
+    },
+    [processId],
+  );
 
   const data = trace.data;
   const failed = useMemo(() => (data ? failuresOf(data, failures.data) : []), [data, failures.data]);
@@ -294,7 +280,7 @@ function ProcessTrace({ processId }: { processId: string }) {
         <div class="trace-links">
           <a href={hrefOf('flow', [], { processId })}>{t('followLive')}</a>
           <a href={hrefOf('trace')}>{t('otherProcess')}</a>
-          <button type="button" class="secondary" onClick={() => reload.current()} disabled={trace.loading}>
+          <button type="button" class="secondary" onClick={reload} disabled={trace.loading}>
             {t('reload')}
           </button>
         </div>
