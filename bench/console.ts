@@ -1,26 +1,15 @@
-/**
- * `npm run bench:console`: the operations console in real Chromium on the local runtime.
- *  - Board load: 2,000 places started through the API, then the board opened afresh: from navigation
- *    to every row loaded and the first page drawn, beside the API's own full read of the board
- *    (GET /ops/board page after page, from Node) in the same run.
- *  - Live-event latency: from the API call (completing a task) to its Task.Completed row in the flow
- *    view, p50 and p99, beside the API call's own round trip in the same run.
- * Results go to bench/results/console-<date>-<revision>.{json,md} and the README's table.
- */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { buildConsole } from '../console/build.ts';
 import { startLocalCloud } from '../local/cloud.ts';
 import { apiClient } from '../test/support/api-client.ts';
 import { launchConsoleBrowser, signIn } from '../test/support/console-browser.ts';
-import { machine, percentile, round } from './stats.ts';
+import { machine, percentile, recordResults, round } from './stats.ts';
 
 const PLACES = Number(process.env.BENCH_PLACES ?? 2_000);
 const PARALLEL = 8;
 const BOARD_RUNS = 5;
 const LIVE_RUNS = Number(process.env.BENCH_LIVE_RUNS ?? 40);
 const ORG = 'org-bench';
-const root = new URL('../', import.meta.url).pathname;
+const _root = new URL('../', import.meta.url).pathname;
 
 async function main() {
   const info = machine();
@@ -174,11 +163,6 @@ async function main() {
       live: { apiCallToRow: stats(latencies), baselineApiRoundTrip: stats(roundTrips) },
       note: 'Local runtime on this machine, Chromium headless; the stream is server-sent events (on AWS the console polls every second).',
     };
-    const stamp = `${info.date.slice(0, 10)}-${info.revision}`;
-    writeFileSync(
-      join(root, 'bench/results', `console-${stamp}.json`),
-      `${JSON.stringify(results, null, 2)}\n`,
-    );
     const b = results.board;
     const l = results.live;
     const table = [
@@ -190,16 +174,7 @@ async function main() {
       `| Sort the board by place | p50 ${b.sortByPlace.p50Ms} ms | |`,
       `| Live event: API call -> row in the flow | p50 ${l.apiCallToRow.p50Ms} ms, p99 ${l.apiCallToRow.p99Ms} ms (${l.apiCallToRow.runs} calls) | the API call's round trip: p50 ${l.baselineApiRoundTrip.p50Ms} ms, p99 ${l.baselineApiRoundTrip.p99Ms} ms |`,
     ].join('\n');
-    writeFileSync(join(root, 'bench/results', `console-${stamp}.md`), `${table}\n`);
-    const readmePath = join(root, 'README.md');
-    const readme = readFileSync(readmePath, 'utf8');
-    const start = '<!-- bench:console:start -->';
-    const end = '<!-- bench:console:end -->';
-    if (readme.includes(start))
-      writeFileSync(
-        readmePath,
-        readme.replace(new RegExp(`${start}[\\s\\S]*?${end}`), `${start}\n${table}\n${end}`),
-      );
+    recordResults('console', results, table);
     console.log(JSON.stringify(results, null, 2));
     console.log(`\n${table}`);
   } finally {

@@ -15,7 +15,7 @@ import { DynamoDBClient, PutItemCommand, TransactWriteItemsCommand } from '@aws-
 import { defineTopology, PIPELINE_BUS } from '../functions/topology.ts';
 import { startLocalCloud } from '../local/cloud.ts';
 import { startDynamoDb } from '../local/dynamodb/index.ts';
-import { machine, median, percentile, round } from './stats.ts';
+import { machine, median, percentile, recordResults, round } from './stats.ts';
 
 const root = new URL('../', import.meta.url);
 const rootPath = root.pathname;
@@ -222,11 +222,6 @@ async function outboxLatency(
 }
 
 function writeResults(results: Record<string, unknown> & { machine: ReturnType<typeof machine> }) {
-  const stamp = `${results.machine.date.slice(0, 10)}-${results.machine.revision}`;
-  writeFileSync(
-    join(rootPath, 'bench/results', `local-runtime-${stamp}.json`),
-    `${JSON.stringify(results, null, 2)}\n`,
-  );
   const r = results as unknown as {
     startup: { npmStartMs: number; dynamoDbAloneMs: number };
     baseline: { dynamoDbPutItemPerSecond: number };
@@ -247,15 +242,7 @@ function writeResults(results: Record<string, unknown> & { machine: ReturnType<t
         ]
       : []),
   ].join('\n');
-  writeFileSync(join(rootPath, 'bench/results', `local-runtime-${stamp}.md`), `${table}\n`);
-  const readmePath = join(rootPath, 'README.md');
-  const readme = readFileSync(readmePath, 'utf8');
-  const start = '<!-- bench:local-runtime:start -->';
-  const end = '<!-- bench:local-runtime:end -->';
-  if (readme.includes(start)) {
-    const updated = readme.replace(new RegExp(`${start}[\\s\\S]*?${end}`), `${start}\n${table}\n${end}`);
-    writeFileSync(readmePath, updated);
-  }
+  const stamp = recordResults('local-runtime', results, table);
   console.log(`\n${table}\n\nWritten to bench/results/local-runtime-${stamp}.{json,md}`);
 }
 

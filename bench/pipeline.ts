@@ -1,14 +1,3 @@
-/**
- * `npm run bench:pipeline`: what one place costs and how fast the pipeline answers.
- *  - Cost: N places go through Smarta Orter on the local runtime via the API; DynamoDB request units
- *    (metered with ReturnConsumedCapacity), Lambda invocations and GB-seconds, events on the buses,
- *    outbox events through the pipe, emails, S3 requests and bytes are counted, and priced with the
- *    table below into a cost per place-process.
- *  - Latency: from the API call that closes the workshop to the results email accepted by SES
- *    (Notification.Sent of resultsReady), p50 and p99, beside the API's own round trip in the same run.
- */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { demoPlaces, seededRandom } from '../cli/demo/content.ts';
 import { DEMO_FACILITATOR, runPlaceScript } from '../cli/demo/place-script.ts';
@@ -16,11 +5,11 @@ import { apiHooks, httpCaller } from '../cli/demo/through-api.ts';
 import { topology } from '../functions/topology.ts';
 import { startLocalCloud } from '../local/cloud.ts';
 import { startDynamoDbMeter } from './dynamodb-meter.ts';
-import { machine, percentile, round } from './stats.ts';
+import { machine, percentile, recordResults, round } from './stats.ts';
 
 const PLACES = Number(process.env.BENCH_PLACES ?? 50);
 const PARALLEL = 4;
-const root = new URL('../', import.meta.url).pathname;
+const _root = new URL('../', import.meta.url).pathname;
 
 /** List prices used, USD; eu-north-1 where AWS publishes it, stated so the figure can be redone. */
 export const prices = {
@@ -216,11 +205,6 @@ async function main() {
         },
       },
     };
-    const stamp = `${info.date.slice(0, 10)}-${info.revision}`;
-    writeFileSync(
-      join(root, 'bench/results', `pipeline-${stamp}.json`),
-      `${JSON.stringify(results, null, 2)}\n`,
-    );
     const l = results.latency;
     const table = [
       `Pipeline, ${info.date.slice(0, 10)}, revision ${info.revision}, ${info.cpu} (${info.cores} cores), ${PLACES} places, ${PARALLEL} at a time:`,
@@ -233,17 +217,7 @@ async function main() {
       `| Per place-process | ${perPlace.busEvents} bus events, ${perPlace.emails} emails, ${perPlace.httpRequests} API requests | |`,
       `| AWS cost per place-process | $${results.costPerPlaceProcessUsd} | prices of ${prices.date}, ${prices.region}: bench/pipeline.ts |`,
     ].join('\n');
-    writeFileSync(join(root, 'bench/results', `pipeline-${stamp}.md`), `${table}\n`);
-    const readmePath = join(root, 'README.md');
-    const readme = readFileSync(readmePath, 'utf8');
-    const start = '<!-- bench:pipeline:start -->';
-    const end = '<!-- bench:pipeline:end -->';
-    if (readme.includes(start)) {
-      writeFileSync(
-        readmePath,
-        readme.replace(new RegExp(`${start}[\\s\\S]*?${end}`), `${start}\n${table}\n${end}`),
-      );
-    }
+    recordResults('pipeline', results, table);
     console.log(JSON.stringify(results, null, 2));
     console.log(`\n${table}`);
   } finally {
