@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../console/build.ts';
-import { PIPELINE_BUS } from '../../functions/topology.ts';
+import { PIPELINE_BUS, PIPELINE_SOURCE } from '../../functions/topology.ts';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.ts';
 import {
   eventually,
@@ -169,6 +169,36 @@ describe('the console on the pipeline', () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     await screenshot(page, 'board-en');
     await page.getByLabel('Language').selectOption('sv');
+  });
+
+  it('alerts show an event no rule matched, linked to its process', async () => {
+    // A producer sends a version nobody consumes yet: nothing reacts, and the console says so.
+    const id = ulid();
+    await cloud.eventBridge.putEvents([
+      {
+        EventBusName: PIPELINE_BUS,
+        Source: PIPELINE_SOURCE,
+        DetailType: 'Workshop.Closed',
+        Detail: JSON.stringify({
+          metadata: {
+            id,
+            type: 'Workshop.Closed',
+            version: 9,
+            orgId: ORG,
+            placeId: waiting.placeId,
+            processId: waiting.processId,
+            occurredAt: new Date().toISOString(),
+          },
+          data: {},
+        }),
+      },
+    ]);
+    await page.goto(`${cloud.endpoints.console}#/alerts`);
+    const alert = page.locator(`[data-alert="unmatched"][data-event-id="${id}"]`);
+    await alert.waitFor({ timeout: 10_000 });
+    expect(await alert.innerText()).toContain('Workshop.Closed');
+    expect(await alert.locator('a').getAttribute('href')).toBe(`#/trace/${waiting.processId}`);
+    await screenshot(page, 'alerts');
   });
 
   it('every view passes axe (WCAG 2.1 A and AA)', async () => {
