@@ -2,8 +2,8 @@
  * The operations console: sign-in, the shell (navigation, language, organisation) and the views.
  * Swedish is the default language; the choice is kept in this browser.
  */
-import { render } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { type ComponentChildren, render } from 'preact';
+import { useEffect, useErrorBoundary, useMemo, useState } from 'preact/hooks';
 import {
   type Api,
   type ConsoleConfig,
@@ -55,6 +55,8 @@ const messages = defineMessages({
     skip: 'Skip to content',
     loadFailed: 'The console could not load its configuration: {error}',
     notFound: 'There is no view called {view}.',
+    viewFailed: 'This view stopped with an error: {error}',
+    retry: 'Try again',
   },
   sv: {
     product: 'samskapa drift',
@@ -75,6 +77,8 @@ const messages = defineMessages({
     skip: 'Hoppa till innehållet',
     loadFailed: 'Konsolen kunde inte läsa sin konfiguration: {error}',
     notFound: 'Det finns ingen vy som heter {view}.',
+    viewFailed: 'Vyn stannade på ett fel: {error}',
+    retry: 'Försök igen',
   },
   fi: {
     product: 'samskapa ylläpito',
@@ -95,6 +99,8 @@ const messages = defineMessages({
     skip: 'Siirry sisältöön',
     loadFailed: 'Konsoli ei voinut lukea asetuksiaan: {error}',
     notFound: 'Näkymää {view} ei ole.',
+    viewFailed: 'Näkymä pysähtyi virheeseen: {error}',
+    retry: 'Yritä uudelleen',
   },
 });
 
@@ -221,9 +227,28 @@ function Shell(props: { api: Api; locale: Locale; onLocale(locale: Locale): void
         </ul>
       </nav>
       <main id="main" tabIndex={-1} class="page">
-        <CurrentView view={route.view} />
+        <ViewBoundary key={route.view}>
+          <CurrentView view={route.view} />
+        </ViewBoundary>
       </main>
     </>
+  );
+}
+
+/** A view that throws shows its error and a retry; the shell and the other views go on. */
+function ViewBoundary({ children }: { children: ComponentChildren }) {
+  const t = useMessages(messages);
+  const [error, reset] = useErrorBoundary();
+  if (!error) return <>{children}</>;
+  return (
+    <div role="alert" class="card">
+      <p class="error">
+        {t('viewFailed', { error: error instanceof Error ? error.message : String(error) })}
+      </p>
+      <button type="button" onClick={reset}>
+        {t('retry')}
+      </button>
+    </div>
   );
 }
 

@@ -17,6 +17,11 @@ export interface MethodOutline {
   stages: { key: string; name: Localized }[];
 }
 
+/**
+ * An event as the live feed and GET /ops/events carry it. The pipeline's own events have every field;
+ * the stream also carries what else reached the bus for the organisation (e.g. an unknown version), so
+ * views read the optional parts with care.
+ */
 export interface EventEnvelope {
   metadata: {
     id: string;
@@ -28,7 +33,7 @@ export interface EventEnvelope {
     processId: string;
     correlationId: string;
     causationId: string;
-    actor: { kind: 'user' | 'system'; id: string };
+    actor?: { kind: 'user' | 'system'; id: string };
     depth?: number;
   };
   data: unknown;

@@ -422,7 +422,14 @@ function FlowRow(props: {
           </a>
         </td>
         <td class="flow-actor">
-          <span class="muted">{t(metadata.actor.kind)}</span> {metadata.actor.id}
+          {/* The feed carries whatever the bus routed: an event from outside may name no actor. */}
+          {metadata.actor ? (
+            <>
+              <span class="muted">{t(metadata.actor.kind)}</span> {metadata.actor.id}
+            </>
+          ) : (
+            '–'
+          )}
         </td>
         <td class="flow-actions">
           {!props.following && (
