@@ -15,7 +15,8 @@ export const MAX_ROWS = 200;
 const messages = defineMessages({
   en: {
     title: 'Live event flow',
-    intro: 'Events of the organisation as they happen, newest first, since this page was opened.',
+    intro:
+      'Events of the organisation as they happen, newest first, from five minutes before this page was opened.',
     following: 'Following process {processId}',
     openTrace: 'Open the trace',
     stopFollowing: 'Stop following',
@@ -44,7 +45,7 @@ const messages = defineMessages({
     json: 'JSON',
     jsonOf: 'of {type} at {time}',
     traceOf: 'Trace of process {processId}',
-    empty: 'No events yet: they appear here as they happen.',
+    empty: 'No events in the last five minutes: they appear here as they happen.',
     noMatch: 'No event matches the filters.',
     announcePaused: 'Paused. The list is frozen.',
     announceResumed: 'Resumed.',
@@ -52,7 +53,7 @@ const messages = defineMessages({
   },
   sv: {
     title: 'Händelseflöde',
-    intro: 'Organisationens händelser när de sker, de senaste först, sedan sidan öppnades.',
+    intro: 'Organisationens händelser när de sker, de senaste först, från fem minuter innan sidan öppnades.',
     following: 'Följer processen {processId}',
     openTrace: 'Öppna spårningen',
     stopFollowing: 'Sluta följa',
@@ -81,7 +82,7 @@ const messages = defineMessages({
     json: 'JSON',
     jsonOf: 'för {type} kl. {time}',
     traceOf: 'Spårning av processen {processId}',
-    empty: 'Inga händelser ännu: de visas här när de sker.',
+    empty: 'Inga händelser de senaste fem minuterna: de visas här när de sker.',
     noMatch: 'Ingen händelse matchar filtren.',
     announcePaused: 'Pausad. Listan står still.',
     announceResumed: 'Fortsätter.',
@@ -90,7 +91,7 @@ const messages = defineMessages({
   fi: {
     title: 'Tapahtumavirta',
     intro:
-      'Organisaation tapahtumat sitä mukaa kuin niitä tapahtuu, uusimmat ensin, sivun avaamisesta lähtien.',
+      'Organisaation tapahtumat sitä mukaa kuin niitä tapahtuu, uusimmat ensin, alkaen viisi minuuttia ennen sivun avaamista.',
     following: 'Seurataan prosessia {processId}',
     openTrace: 'Avaa jäljitys',
     stopFollowing: 'Lopeta seuraaminen',
@@ -119,7 +120,7 @@ const messages = defineMessages({
     json: 'JSON',
     jsonOf: '{type} klo {time}',
     traceOf: 'Prosessin {processId} jäljitys',
-    empty: 'Ei vielä tapahtumia: ne näkyvät täällä sitä mukaa kuin niitä tapahtuu.',
+    empty: 'Ei tapahtumia viiden viime minuutin aikana: ne näkyvät täällä sitä mukaa kuin niitä tapahtuu.',
     noMatch: 'Mikään tapahtuma ei vastaa suodattimia.',
     announcePaused: 'Keskeytetty. Lista ei päivity.',
     announceResumed: 'Jatketaan.',
