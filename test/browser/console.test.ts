@@ -278,8 +278,31 @@ describe('the console on failures', () => {
     await cloud?.stop();
   });
 
-  it('a failed event shows in Failures and a redrive from the page completes it', async () => {
-    const processId = `p-${ulid().toLowerCase().slice(-8)}`;
+  it('a failed event shows in Failures and in its trace, and a redrive from the page completes it', async () => {
+    // A real process of the organisation (the real API is in this runtime), then an upload of it that
+    // the transcriber cannot handle until it is fixed.
+    const coordinator = apiClient(
+      cloud.endpoints.api,
+      await cloud.issueToken({ orgId: FAILURES_ORG, role: 'coordinator', sub: 'u-coordinator' }),
+    );
+    await coordinator.post('/users', {
+      userId: 'u-tove',
+      name: 'Tove Processledare',
+      email: 'tove@region.example',
+      locale: 'sv',
+      role: 'facilitator',
+    });
+    const place = await coordinator.post<{ placeId: string }>('/places', {
+      name: 'Hede',
+      municipality: 'Härjedalen',
+      region: 'Jämtland',
+    });
+    const { processId } = await coordinator.post<{ processId: string }>('/processes', {
+      placeId: place.placeId,
+      method: 'smarta-orter',
+      locale: 'sv',
+      facilitators: ['u-tove'],
+    });
     const eventId = ulid();
     await events.send(
       new PutEventsCommand({
@@ -311,7 +334,15 @@ describe('the console on failures', () => {
     expect(await message.innerText()).toContain('Interview.Uploaded');
     await screenshot(page, 'failures');
 
+    // The trace of the process counts the failure and names the function that failed.
+    await page.goto(`${cloud.endpoints.console}#/trace/${processId}`);
+    await page.locator('[data-failure-function="throwsUntilFixed"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-summary="failures"]').innerText()).toContain('1');
+    await screenshot(page, 'trace-failed');
+
     // The fix is deployed; the operator redrives from the page.
+    await page.goto(`${cloud.endpoints.console}#/failures`);
+    await message.waitFor({ timeout: 10_000 });
     writeFileSync(flag, 'fixed');
     await message.locator('[data-action="redrive"]').click();
     await eventually(
