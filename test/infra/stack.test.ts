@@ -4,7 +4,7 @@
  * the stack is checked against the declarations, so it holds for the real functions as they join
  * functions/topology.ts (test/infra/pipeline.test.ts runs the real topology).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -556,6 +556,28 @@ describe('email, console, dashboard, outputs', () => {
     ]) {
       expect(body).toContain(title);
     }
+  });
+
+  it("deploys the console with a config.json that points at this stack's API and sign-in, polling for live events", () => {
+    const configs = readdirSync(synthesized.assemblyDir)
+      .map((asset) => join(synthesized.assemblyDir, asset, 'config.json'))
+      .filter((file) => existsSync(file));
+    expect(configs).toHaveLength(1);
+    const config = JSON.parse(readFileSync(configs[0] as string, 'utf8'));
+    expect(config).toMatchObject({
+      stage: 'dev',
+      region: 'eu-north-1',
+      apiUrl: expect.stringMatching(/^https:\/\/.+\.execute-api\.eu-north-1\./),
+      // API Gateway HTTP APIs do not stream; the outbox and unmatched events are the local runtime's.
+      live: 'poll',
+      features: { emails: false, unmatched: false },
+      auth: {
+        issuer: expect.stringContaining('cognito-idp.eu-north-1.'),
+        userPoolClientId: expect.any(String),
+        signInDomain: expect.stringMatching(/^https:\/\/.+\.auth\.eu-north-1\.amazoncognito\.com$/),
+      },
+    });
+    expect(resourcesOf(synthesized.template, 'Custom::CDKBucketDeployment')).toHaveLength(1);
   });
 
   it('outputs the API URL, bus, bucket, table and console URL', () => {
