@@ -6,6 +6,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { type EventOfType, isEvent, type PipelineEvent } from '../../events/catalog.ts';
 import { NotReadyError } from '../../shared/domain/errors.ts';
+import { taskStatuses } from '../../shared/domain/process.ts';
 import { documentClient, processes } from '../../shared/runtime/clients.ts';
 import { resources } from '../../shared/runtime/environment.ts';
 import { defineRoute, reply } from '../../shared/runtime/http.ts';
@@ -80,7 +81,9 @@ const TaskView = z.object({
   role: z.string(),
   assignee: z.string().optional(),
   dueAt: z.string().optional(),
-  status: z.enum(['open', 'done']),
+  status: z
+    .enum(taskStatuses)
+    .describe('open; done (completed by someone); closed (its stage completed without it: no reminders)'),
   overdue: z.boolean(),
 });
 
@@ -193,7 +196,7 @@ export const resultRoutes = [
     method: 'GET',
     path: '/processes/{processId}/tasks',
     params: ProcessParams,
-    query: z.object({ status: z.enum(['open', 'done', 'all']).default('open') }),
+    query: z.object({ status: z.enum([...taskStatuses, 'all']).default('open') }),
     response: {
       status: 200,
       description: 'The tasks of the process, soonest due first',

@@ -51,7 +51,11 @@ const interviewStatuses = ['registered', 'recorded', 'summarised'] as const;
 const planStatuses = ['proposed', 'approved', 'completed'] as const;
 const workshopStatuses = ['scheduled', 'closed'] as const;
 const guideStatuses = ['generated', 'published'] as const;
-const taskStatuses = ['open', 'done'] as const;
+/**
+ * A task is `open` until someone completes it (`done`) or its stage completes without it (`closed`:
+ * the work moved on, so no reminder is due). Completing a task always wins.
+ */
+export const taskStatuses = ['open', 'closed', 'done'] as const;
 
 export interface ProcessState {
   processId: string;
@@ -211,6 +215,9 @@ const appliers: { [T in PipelineEventType]?: Applier<T> } = {
       entry.manual = event.data.manual;
       if (event.data.reason) entry.reason = event.data.reason;
     }
+    if (entry?.completedAt)
+      for (const task of Object.values(next.tasks))
+        if (task.stage === event.data.stage && task.status === 'open') task.status = 'closed';
   },
   'Stage.Confirmed': (next, event) => {
     if (!next.confirmedStages.includes(event.data.stage)) next.confirmedStages.push(event.data.stage);
@@ -276,7 +283,10 @@ const appliers: { [T in PipelineEventType]?: Applier<T> } = {
       role: data.role,
       ...(data.assignee ? { assignee: data.assignee } : {}),
       ...(data.dueAt ? { dueAt: data.dueAt } : {}),
-      status: known?.status ?? 'open',
+      // Created after its stage completed (a reordered delivery): closed, as if it had come first.
+      status:
+        known?.status ??
+        (next.stages.some((s) => s.stage === data.stage && s.completedAt) ? 'closed' : 'open'),
       overdue: known?.overdue ?? false,
     };
   },

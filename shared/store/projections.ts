@@ -19,6 +19,10 @@ export function projectionRows(state: ProcessState, emitted: readonly PipelineEv
     ) {
       tasks.add(event.data.taskId);
     }
+    // A completed stage closes its open tasks: their rows leave the assignee index.
+    if (isEvent(event, 'Stage.Completed'))
+      for (const [taskId, task] of Object.entries(state.tasks))
+        if (task.stage === event.data.stage) tasks.add(taskId);
     if (isEvent(event, 'Interview.Summarised')) {
       const kinds = [
         ...event.data.needs.map((text) => ({ kind: 'need', text })),

@@ -37,7 +37,13 @@ afterAll(async () => {
 let requests = 0;
 async function call(
   routeKey: string,
-  options: { path?: Record<string, string>; body?: unknown; role?: string; sub?: string } = {},
+  options: {
+    path?: Record<string, string>;
+    query?: Record<string, string>;
+    body?: unknown;
+    role?: string;
+    sub?: string;
+  } = {},
 ) {
   const [method = 'GET', template = '/'] = routeKey.split(' ');
   const rawPath = template.replace(/\{(\w+)\}/g, (_, name: string) => options.path?.[name] ?? '');
@@ -46,9 +52,10 @@ async function call(
     version: '2.0',
     routeKey,
     rawPath,
-    rawQueryString: '',
+    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
     headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
     ...(options.path ? { pathParameters: options.path } : {}),
+    ...(options.query ? { queryStringParameters: options.query } : {}),
     ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
     isBase64Encoded: false,
     requestContext: {
@@ -244,6 +251,15 @@ describe('a place through the interviews stage, through the API', () => {
     const mine = await call('GET /tasks/mine', { sub: 'u-frida' });
     expect(mine.json.items.map((t: { key: string }) => t.key)).toEqual(
       expect.arrayContaining(['schedule-workshop', 'record-workshop']),
+    );
+    // The interviews stage is over: its tasks nobody ticked off are closed, and nobody's to-do any more.
+    expect(mine.json.items.map((t: { stage: string }) => t.stage)).not.toContain('interviews');
+    const closed = await call('GET /processes/{processId}/tasks', {
+      path: { processId },
+      query: { status: 'closed' },
+    });
+    expect(closed.json.items.map((t: { key: string }) => t.key)).toEqual(
+      expect.arrayContaining(['plan-interviews', 'summarise-interviews']),
     );
     const board = await call('GET /processes', { role: 'ops' });
     expect(board.json.items.find((p: { processId: string }) => p.processId === processId)?.stage.key).toBe(

@@ -302,6 +302,33 @@ describe('facts from the bus', () => {
     expect(run([overdue], testContext(), done).state.tasks[taskId as string]?.overdue).toBe(false);
   });
 
+  it('closes the open tasks of a completed stage, keeps the done ones, and reminds of neither', () => {
+    const { state: started, events: startEvents } = run([startCommand()]);
+    const interviewTasks = Object.entries(started.tasks).filter(([, task]) => task.stage === 'interviews');
+    expect(interviewTasks.length).toBeGreaterThan(1);
+    const [doneId] = interviewTasks[0] as [string, unknown];
+    const { state, events } = run(
+      [command({ type: 'completeTask', taskId: doneId }), ...interviewsDone()],
+      testContext(),
+      started,
+    );
+    expect(state.stageIndex).toBe(1);
+    for (const [taskId] of interviewTasks)
+      expect(state.tasks[taskId]?.status).toBe(taskId === doneId ? 'done' : 'closed');
+    // The workshop's tasks are the open ones now.
+    expect(openTasks(state).map((task) => task.stage)).toEqual(expect.arrayContaining(['workshop']));
+    expect(openTasks(state).some((task) => task.stage === 'interviews')).toBe(false);
+    const [closedId] = interviewTasks[1] as [string, unknown];
+    const overdue = fact(E.TaskOverdue, { taskId: closedId, dueAt: '2026-03-09T08:00:00.000Z' }, state);
+    expect(run([overdue], testContext(), state).state.tasks[closedId]?.overdue).toBe(false);
+    // Delivered out of order, a stage's task arriving after the stage completed is closed all the same.
+    const timeline = [...startEvents, ...events];
+    const isTaskCreated = (e: (typeof timeline)[number]) => e.metadata.type === 'Task.Created';
+    const late = [...timeline.filter((e) => !isTaskCreated(e)), ...timeline.filter(isTaskCreated)];
+    expect(replay(late)?.tasks).toEqual(replay(timeline)?.tasks);
+    expect(replay(late)?.tasks[closedId]?.status).toBe('closed');
+  });
+
   it('rebuilds the same state from the timeline', () => {
     const { state, events } = throughResults();
     expect(replay(events)).toEqual(state);
