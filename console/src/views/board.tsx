@@ -540,8 +540,8 @@ function BoardLine({ t, row, method }: { t: T; row: BoardRow; method: MethodOutl
         {row.openTasks}
         {row.overdueTasks > 0 ? <span class="badge warn"> {t.number(row.overdueTasks)}</span> : null}
       </td>
-      <td>{row.lastEventAt ? t.dateTime(row.lastEventAt) : '–'}</td>
-      <td>
+      <td class="nowrap">{row.lastEventAt ? t.dateTime(row.lastEventAt) : '–'}</td>
+      <td class="nowrap">
         {row.failed ? <span class="badge error">✕ {t('failed')}</span> : null}{' '}
         {row.stuck ? <span class="badge warn">⏸ {t('stuck')}</span> : null}{' '}
         {row.status === 'completed' ? <span class="badge ok">✓ {t('completed')}</span> : null}
