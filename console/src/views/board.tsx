@@ -34,7 +34,7 @@ const messages = defineMessages({
     days: '{days} days',
     place: 'Place',
     timeInStage: 'Time in stage',
-    tasks: 'Tasks (overdue)',
+    tasks: 'Tasks',
     lastEvent: 'Last event',
     marks: 'Marks',
     done: 'done',
@@ -72,7 +72,7 @@ const messages = defineMessages({
     days: '{days} dagar',
     place: 'Ort',
     timeInStage: 'Tid i steget',
-    tasks: 'Uppgifter (försenade)',
+    tasks: 'Uppgifter',
     lastEvent: 'Senaste händelse',
     marks: 'Markeringar',
     done: 'klart',
@@ -110,7 +110,7 @@ const messages = defineMessages({
     days: '{days} päivää',
     place: 'Paikka',
     timeInStage: 'Aika vaiheessa',
-    tasks: 'Tehtävät (myöhässä)',
+    tasks: 'Tehtävät',
     lastEvent: 'Viimeisin tapahtuma',
     marks: 'Merkinnät',
     done: 'valmis',
@@ -538,13 +538,20 @@ function BoardLine({ t, row, method }: { t: T; row: BoardRow; method: MethodOutl
       <td class="number">{row.status === 'active' ? t.duration(row.timeInStageSeconds) : '–'}</td>
       <td class="number">
         {row.openTasks}
-        {row.overdueTasks > 0 ? <span class="badge warn"> {t.number(row.overdueTasks)}</span> : null}
+        {row.overdueTasks > 0 ? (
+          <>
+            {' '}
+            <span class="badge warn" title={t('overdue')}>
+              ⏰ {t.number(row.overdueTasks)}
+              <span class="visually-hidden"> {t('overdue')}</span>
+            </span>
+          </>
+        ) : null}
       </td>
       <td class="nowrap">{row.lastEventAt ? t.dateTime(row.lastEventAt) : '–'}</td>
       <td class="nowrap">
         {row.failed ? <span class="badge error">✕ {t('failed')}</span> : null}{' '}
-        {row.stuck ? <span class="badge warn">⏸ {t('stuck')}</span> : null}{' '}
-        {row.status === 'completed' ? <span class="badge ok">✓ {t('completed')}</span> : null}
+        {row.stuck ? <span class="badge warn">⏸ {t('stuck')}</span> : null}
       </td>
     </tr>
   );
