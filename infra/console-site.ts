@@ -22,6 +22,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as deployment from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import type { ConsoleConfig } from '../console/src/config.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 import { REPOSITORY_ROOT } from './pipeline-functions.ts';
 
@@ -30,16 +31,6 @@ export interface ConsoleSiteProps {
   dist: string;
   accessLogs: s3.IBucket;
   logRetentionDays: number;
-}
-
-/** What the console reads from /config.json to find its API and sign-in. */
-export interface ConsoleConfig {
-  stage: string;
-  region: string;
-  apiUrl: string;
-  live: 'stream' | 'poll';
-  features: { emails: boolean; unmatched: boolean };
-  auth: { issuer: string; userPoolId?: string; userPoolClientId?: string; signInDomain?: string };
 }
 
 export class ConsoleSite extends Construct {

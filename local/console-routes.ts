@@ -17,6 +17,7 @@
  * answers only for the caller's organisation.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ConsoleConfig } from '../console/src/config.ts';
 import { catalog } from '../events/catalog.ts';
 import { consumerRulesOf } from '../events/documents.ts';
 import { Id } from '../events/envelope.ts';
@@ -27,18 +28,6 @@ import type { RoutedEvent } from './eventbridge/bus.ts';
 import type { LocalEventBridge } from './eventbridge/service.ts';
 import type { InProcessRoute, InProcessRouteContext } from './http-api/index.ts';
 import { listOutbox, readMessage } from './ses/outbox.ts';
-
-/** The console's view of where it runs; the same fields infra writes to config.json on AWS. */
-export interface LocalConsoleConfig {
-  stage: 'local';
-  region: string;
-  /** Empty: the API is on the console's own origin. */
-  apiUrl: string;
-  /** 'stream': server-sent events from /ops/stream; 'poll': GET /ops/events (AWS). */
-  live: 'stream' | 'poll';
-  features: { emails: boolean; unmatched: boolean };
-  auth: { issuer: string; development: true };
-}
 
 export interface ConsoleRoutesOptions {
   eventBridge: Pick<LocalEventBridge, 'onRouted'>;
@@ -111,7 +100,7 @@ export function consoleRoutes(options: ConsoleRoutesOptions): ConsoleRoutes {
     for (const listener of listeners) listener(routed, envelope);
   });
 
-  const config: LocalConsoleConfig = {
+  const config: ConsoleConfig = {
     stage: 'local',
     region: options.region,
     apiUrl: '',

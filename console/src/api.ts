@@ -4,22 +4,9 @@
  * runtime, or by infra at deploy time on AWS.
  */
 
-export interface ConsoleConfig {
-  stage: string;
-  region: string;
-  /** Empty: the API shares the page's origin (the local runtime). */
-  apiUrl: string;
-  /** 'stream': server-sent events from /ops/stream (local); 'poll': GET /ops/events every second (AWS). */
-  live: 'stream' | 'poll';
-  features: { emails: boolean; unmatched: boolean };
-  auth: {
-    issuer: string;
-    /** The local runtime signs development tokens for any organisation. */
-    development?: boolean;
-    userPoolClientId?: string;
-    signInDomain?: string;
-  };
-}
+import type { ConsoleConfig } from './config.ts';
+
+export type { ConsoleConfig };
 
 export async function loadConfig(): Promise<ConsoleConfig> {
   const response = await fetch('config.json', { cache: 'no-store' });

@@ -20,8 +20,7 @@
  * publishes, a namespace or metric this endpoint does not keep is an InvalidParameterValue error, so a
  * typo shows; a function without invocations is an empty result, as on AWS.
  */
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { awsJsonHandler } from '../aws-json-endpoint.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { InvocationRecord } from '../lambda/host.ts';
 import { serveOnLoopback } from '../loopback-server.ts';
@@ -298,45 +297,15 @@ export async function startCloudWatch(options: StartCloudWatchOptions = {}): Pro
   const core = new MetricsCore(options);
   const log = options.log ?? (() => {});
 
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const requestId = randomUUID();
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
-    }
-    try {
-      if (request.method !== 'POST' || !target.startsWith(TARGET_PREFIX))
-        throw new CloudWatchError(
-          'UnknownOperationException',
-          `The local CloudWatch endpoint speaks the JSON protocol only (X-Amz-Target: ${TARGET_PREFIX}<Operation>).`,
-        );
-      if (size > MAX_REQUEST_BYTES) throw invalid('The request is too large.');
-      let input: unknown = {};
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim()) {
-        try {
-          input = JSON.parse(text);
-        } catch {
-          throw invalid('The request body is not valid JSON.');
-        }
-      }
-      const output = core.call(target.slice(TARGET_PREFIX.length), object(input, 'The request body'));
-      send(response, 200, output, requestId);
-    } catch (error) {
-      if (!(error instanceof CloudWatchError)) throw error;
-      // The JSON 1.0 error (the SDK picks the class from `__type`) plus the awsQuery code CloudWatch sends.
-      send(
-        response,
-        error.statusCode,
-        { __type: `com.amazonaws.cloudwatch#${error.name}`, message: error.message },
-        requestId,
-        error.queryCode ? { 'x-amzn-query-error': `${error.queryCode};Sender` } : {},
-      );
-    }
-  };
+  const handle = awsJsonHandler({
+    targetPrefix: TARGET_PREFIX,
+    namespace: 'com.amazonaws.cloudwatch',
+    maxRequestBytes: MAX_REQUEST_BYTES,
+    isServiceError: (error) => error instanceof CloudWatchError,
+    unknownOperation: (message) => new CloudWatchError('UnknownOperationException', message),
+    invalidInput: invalid,
+    call: (operation, input) => core.call(operation, input),
+  });
 
   const { server, port } = await serveOnLoopback(handle, {
     ...(options.port ? { port: options.port } : {}),
@@ -355,22 +324,4 @@ export async function startCloudWatch(options: StartCloudWatchOptions = {}): Pro
       return stopped;
     },
   };
-}
-
-function send(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  requestId: string,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  response
-    .writeHead(status, {
-      'Content-Type': 'application/x-amz-json-1.0',
-      'Content-Length': Buffer.byteLength(text),
-      'x-amzn-RequestId': requestId,
-      ...headers,
-    })
-    .end(text);
 }

@@ -8,7 +8,7 @@
  * in memory on the injected clock: a restart makes every message visible again, as a lease that ran out.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { awsJsonHandler } from '../aws-json-endpoint.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { serveOnLoopback } from '../loopback-server.ts';
 import type { FailureMessage, FailureQueues } from '../queues/failure-queues.ts';
@@ -434,49 +434,15 @@ export async function startSqs(options: StartSqsOptions): Promise<LocalSqs> {
   const core = new SqsCore(options);
   const log = options.log ?? (() => {});
 
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const requestId = randomUUID();
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
-    }
-    try {
-      if (request.method !== 'POST' || !target.startsWith('AmazonSQS.'))
-        throw new SqsError(
-          'UnsupportedOperation',
-          'The local SQS endpoint speaks the JSON protocol only (X-Amz-Target: AmazonSQS.<Operation>).',
-        );
-      if (size > MAX_REQUEST_BYTES) throw invalid('The request is too large.');
-      let input: unknown = {};
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim()) {
-        try {
-          input = JSON.parse(text);
-        } catch {
-          throw new SqsError('InvalidParameterValue', 'The request body is not valid JSON.');
-        }
-      }
-      if (typeof input !== 'object' || input === null || Array.isArray(input))
-        throw invalid('The request body must be a JSON object.');
-      const output = await core.call(target.slice('AmazonSQS.'.length), input as Input);
-      send(response, 200, output, requestId);
-    } catch (error) {
-      if (!(error instanceof SqsError)) throw error;
-      // The JSON 1.0 error (the SDK picks the class from `__type`) plus the awsQuery code SQS sends.
-      send(
-        response,
-        error.statusCode,
-        { __type: `com.amazonaws.sqs#${error.name}`, message: error.message },
-        requestId,
-        {
-          'x-amzn-query-error': `${error.queryCode};Sender`,
-        },
-      );
-    }
-  };
+  const handle = awsJsonHandler({
+    targetPrefix: 'AmazonSQS.',
+    namespace: 'com.amazonaws.sqs',
+    maxRequestBytes: MAX_REQUEST_BYTES,
+    isServiceError: (error) => error instanceof SqsError,
+    unknownOperation: (message) => new SqsError('UnsupportedOperation', message),
+    invalidInput: invalid,
+    call: (operation, input) => core.call(operation, input as Input),
+  });
 
   const { server, port } = await serveOnLoopback(handle, {
     ...(options.port ? { port: options.port } : {}),
@@ -499,22 +465,4 @@ export async function startSqs(options: StartSqsOptions): Promise<LocalSqs> {
       return stopped;
     },
   };
-}
-
-function send(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  requestId: string,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  response
-    .writeHead(status, {
-      'Content-Type': 'application/x-amz-json-1.0',
-      'Content-Length': Buffer.byteLength(text),
-      'x-amzn-RequestId': requestId,
-      ...headers,
-    })
-    .end(text);
 }

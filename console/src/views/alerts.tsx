@@ -8,7 +8,8 @@ import type { ComponentChildren } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { hrefOf, useApi, useLive, useLoad } from '../app.tsx';
 import { defineMessages, useMessages } from '../i18n.ts';
-import type { BoardPage, BoardRow, UnmatchedEvent } from '../types.ts';
+import type { BoardRow, UnmatchedEvent } from '../types.ts';
+import { loadBoard } from './board.tsx';
 
 const messages = defineMessages({
   en: {
@@ -84,20 +85,7 @@ export function AlertsView() {
   const api = useApi();
   const live = useLive();
   const [days, setDays] = useState(3);
-  const board = useLoad(async () => {
-    const rows: BoardRow[] = [];
-    let cursor: string | undefined;
-    do {
-      const page: BoardPage = await api.get<BoardPage>('/ops/board', {
-        limit: 500,
-        stuckAfterHours: days * 24,
-        cursor,
-      });
-      rows.push(...page.items);
-      cursor = page.cursor;
-    } while (cursor);
-    return rows;
-  }, [api, days]);
+  const board = useLoad(() => loadBoard(api, days * 24), [api, days]);
   const unmatchedStored = useLoad(
     async () =>
       api.config.features.unmatched

@@ -141,7 +141,11 @@ type SortKey = 'place' | 'municipality' | 'stage' | 'timeInStage' | 'tasks' | 'l
 type StateFilter = '' | 'active' | 'completed' | 'stuck' | 'failed';
 
 /** Every row of the board, page after page. */
-async function loadBoard(api: Api, stuckAfterHours: number, onProgress: (count: number) => void) {
+export async function loadBoard(
+  api: Api,
+  stuckAfterHours: number,
+  onProgress: (count: number) => void = () => {},
+): Promise<BoardRow[]> {
   const rows: BoardRow[] = [];
   let cursor: string | undefined;
   do {
