@@ -10,16 +10,14 @@
  *   (FUNCTION_NAME_PREFIX). Functions serve every organisation, so these numbers are account-wide.
  */
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeTime } from 'ulid';
 import * as z from 'zod';
 import { NotificationFailed, NotificationSent } from '../../events/catalog.ts';
-import { cloudWatchClient, documentClient } from '../../shared/runtime/clients.ts';
-import { operations, resources } from '../../shared/runtime/environment.ts';
+import { cloudWatchClient } from '../../shared/runtime/clients.ts';
+import { operations } from '../../shared/runtime/environment.ts';
 import { defineRoute, reply } from '../../shared/runtime/http.ts';
-import { orgEventsGsiPk } from '../../shared/store/keys.ts';
 import { topology } from '../topology.ts';
-import { ulidLowerBound } from './ops.ts';
+import { orgEventItems, ulidLowerBound } from './ops.ts';
 
 const MINUTE_MS = 60_000;
 /** The most events one request reads from the index (the cost bound); beyond it `truncated` is true. */
@@ -77,33 +75,21 @@ const ISO_MINUTE = (ms: number) => new Date(ms).toISOString();
 /** Events of the organisation by minute and type from `start`, at most MAX_METRIC_EVENTS_READ. */
 async function countEvents(orgId: string, start: number, buckets: number) {
   const byType = new Map<string, number[]>();
-  let read = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new QueryCommand({
-        TableName: resources.tableName,
-        IndexName: 'byOrg',
-        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk >= :since',
-        ExpressionAttributeValues: { ':pk': orgEventsGsiPk(orgId), ':since': ulidLowerBound(start) },
-        ProjectionExpression: 'gsi1sk, #type',
-        ExpressionAttributeNames: { '#type': 'type' },
-        Limit: MAX_METRIC_EVENTS_READ - read,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      read++;
-      const minute = Math.floor((decodeTime(String(item.gsi1sk)) - start) / MINUTE_MS);
-      if (minute < 0 || minute >= buckets) continue;
-      const type = String(item.type);
-      const counts = byType.get(type) ?? new Array<number>(buckets).fill(0);
-      byType.set(type, counts);
-      counts[minute] = (counts[minute] ?? 0) + 1;
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey && read < MAX_METRIC_EVENTS_READ);
-  return { byType, truncated: startKey !== undefined };
+  const events = orgEventItems(orgId, ulidLowerBound(start), {
+    attributes: ['gsi1sk', 'type'],
+    maxRead: MAX_METRIC_EVENTS_READ,
+  });
+  let next = await events.next();
+  for (; !next.done; next = await events.next()) {
+    const item = next.value;
+    const minute = Math.floor((decodeTime(String(item.gsi1sk)) - start) / MINUTE_MS);
+    if (minute < 0 || minute >= buckets) continue;
+    const type = String(item.type);
+    const counts = byType.get(type) ?? new Array<number>(buckets).fill(0);
+    byType.set(type, counts);
+    counts[minute] = (counts[minute] ?? 0) + 1;
+  }
+  return { byType, truncated: next.value };
 }
 
 const STATS = { invocations: ['Invocations', 'Sum'], errors: ['Errors', 'Sum'] } as const;

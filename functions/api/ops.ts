@@ -28,6 +28,40 @@ const DEFAULT_WINDOW_MS = 60 * 60 * 1000;
 /** The most events one request reads from the index, matched by the filters or not (the cost bound). */
 export const MAX_EVENTS_READ = 2_000;
 
+/**
+ * The organisation's events after the event id `after` (exclusive), in id (time) order, from the
+ * byOrg index (`ORG#{org}#EVENTS`), one item at a time and at most `maxRead`. What it returns when
+ * done: whether the index had more (the cap, not the end, stopped it).
+ */
+export async function* orgEventItems(
+  orgId: string,
+  after: string,
+  options: { attributes: readonly string[]; maxRead: number; pageSize?: number },
+): AsyncGenerator<Record<string, unknown>, boolean> {
+  let read = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: resources.tableName,
+        IndexName: 'byOrg',
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :since',
+        ExpressionAttributeValues: { ':pk': orgEventsGsiPk(orgId), ':since': after },
+        ProjectionExpression: options.attributes.map((_, i) => `#a${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(options.attributes.map((name, i) => [`#a${i}`, name])),
+        Limit: Math.min(options.maxRead - read, options.pageSize ?? options.maxRead),
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      read++;
+      yield item;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && read < options.maxRead);
+  return startKey !== undefined;
+}
+
 const EventsQuery = z.object({
   since: z
     .string()
@@ -158,33 +192,20 @@ export const opsRoutes = [
       const since = query.since?.toUpperCase() ?? ulidLowerBound(Date.now() - DEFAULT_WINDOW_MS);
       const items: StoredEnvelope[] = [];
       let next = since;
-      let read = 0;
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documentClient().send(
-          new QueryCommand({
-            TableName: resources.tableName,
-            IndexName: 'byOrg',
-            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :since',
-            ExpressionAttributeValues: { ':pk': orgEventsGsiPk(caller.orgId), ':since': since },
-            ProjectionExpression: 'gsi1sk, #type, pk, detail',
-            ExpressionAttributeNames: { '#type': 'type' },
-            Limit: Math.min(MAX_EVENTS_READ - read, Math.max(query.limit, 100)),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          read++;
-          next = String(item.gsi1sk);
-          if (query.type && item.type !== query.type) continue;
-          if (query.processId && item.pk !== processPk(caller.orgId, query.processId)) continue;
-          const event = JSON.parse(String(item.detail)) as StoredEnvelope;
-          if (query.placeId && event.metadata.placeId !== query.placeId) continue;
-          items.push(event);
-          if (items.length >= query.limit) break;
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey && items.length < query.limit && read < MAX_EVENTS_READ);
+      const events = orgEventItems(caller.orgId, since, {
+        attributes: ['gsi1sk', 'type', 'pk', 'detail'],
+        maxRead: MAX_EVENTS_READ,
+        pageSize: Math.max(query.limit, 100),
+      });
+      for await (const item of events) {
+        next = String(item.gsi1sk);
+        if (query.type && item.type !== query.type) continue;
+        if (query.processId && item.pk !== processPk(caller.orgId, query.processId)) continue;
+        const event = JSON.parse(String(item.detail)) as StoredEnvelope;
+        if (query.placeId && event.metadata.placeId !== query.placeId) continue;
+        items.push(event);
+        if (items.length >= query.limit) break;
+      }
       return reply.ok({ items, next });
     },
   }),
