@@ -3,7 +3,7 @@
  * Swedish is the default language; the choice is kept in this browser.
  */
 import { type ComponentChildren, render } from 'preact';
-import { useEffect, useErrorBoundary, useMemo, useState } from 'preact/hooks';
+import { useEffect, useErrorBoundary, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import {
   type Api,
   type ConsoleConfig,
@@ -125,7 +125,8 @@ function Console() {
       })
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
-  useEffect(() => {
+  // Before the paint, so the page never shows one language while it says it is in another.
+  useLayoutEffect(() => {
     document.documentElement.lang = locale;
     localStorage.setItem(LOCALE_KEY, locale);
   }, [locale]);

@@ -160,13 +160,13 @@ describe('the console on the pipeline', () => {
   it('switches language: Swedish by default, then Finnish and English', async () => {
     await page.goto(`${cloud.endpoints.console}#/board`);
     await expect.poll(() => page.locator('h1').innerText()).toBe('Tavla');
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('sv');
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('sv');
     await page.getByLabel('Språk').selectOption('fi');
     await expect.poll(() => page.locator('h1').innerText()).toBe('Taulu');
     expect(await page.locator('nav.views').innerText()).toContain('Tapahtumavirta');
     await page.getByLabel('Kieli').selectOption('en');
     await expect.poll(() => page.locator('h1').innerText()).toBe('Board');
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('en');
     await screenshot(page, 'board-en');
     await page.getByLabel('Language').selectOption('sv');
   });
